@@ -1,0 +1,64 @@
+"""Build the Shelfmark Dash app; `server` is the WSGI entry point for gunicorn."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+from flask_caching import Cache
+
+from dashboard.context import EXTENSION_KEY, AppContext
+from dashboard.db import Database
+from dashboard.settings import PROJECT_ROOT, load_config
+
+log = logging.getLogger("shelfmark")
+
+
+def _cache_config(config) -> dict[str, Any]:
+    kind = config["CACHE_TYPE"]
+    settings: dict[str, Any] = {"CACHE_TYPE": kind, "CACHE_DEFAULT_TIMEOUT": config["CACHE_TIMEOUT"]}
+    if kind == "FileSystemCache":
+        settings["CACHE_DIR"] = config["CACHE_DIR"]
+        settings["CACHE_THRESHOLD"] = 2000
+    elif kind == "RedisCache":
+        settings["CACHE_REDIS_URL"] = config["CACHE_REDIS_URL"]
+    return settings
+
+
+def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
+    """Create a Shelfmark app: settings, database, cache, pages and callbacks."""
+    from callbacks import register_callbacks
+    from layouts.pages import register_pages, shell
+
+    settings = load_config(config)
+    db = Database(settings["DATABASE_URL"], echo=settings["SQL_ECHO"])
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        title="Shelfmark",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        compress=False,
+    )
+    server = app.server
+    server.config["SECRET_KEY"] = settings["SECRET_KEY"]
+    cache = None
+    if settings["CACHE_TYPE"] != "NullCache":
+        cache = Cache(server, config=_cache_config(settings))
+    server.extensions[EXTENSION_KEY] = AppContext(db=db, config=settings, cache=cache)
+
+    register_pages()
+    app.layout = shell
+    register_callbacks(app)
+    return app
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    app.run(debug=False)

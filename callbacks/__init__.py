@@ -1,0 +1,10 @@
+"""Wire the page controls to dashboard functions: every callback is registered here."""
+
+from __future__ import annotations
+
+from . import filters
+
+
+def register_callbacks(app) -> None:
+    """Register all callbacks of the app (one way, everywhere: a register(app) per module)."""
+    filters.register(app)

@@ -1,0 +1,57 @@
+"""Hold what one running app shares between requests: database, settings and cache."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import queries
+from .db import Database
+from .settings import Config
+
+log = logging.getLogger(__name__)
+EXTENSION_KEY = "shelfmark"
+
+
+@dataclass
+class AppContext:
+    """The database, settings and shared cache of one app instance (no per-request state)."""
+
+    db: Database
+    config: Config
+    cache: Any = None  # a flask_caching.Cache, shared across workers
+
+    def cached(self, parts: tuple, compute: Callable[[], Any]) -> Any:
+        """Return a cached result keyed by `parts` and the data version, computing on a miss."""
+        if self.cache is None:
+            return compute()
+        version = queries.data_version(self.db)
+        raw = repr((version, *parts)).encode()
+        key = "shelfmark:" + hashlib.sha256(raw).hexdigest()
+        try:
+            hit = self.cache.get(key)
+        except Exception:  # a cache outage must not take the dashboard down
+            log.warning("cache read failed; computing directly", exc_info=True)
+            hit = None
+        if hit is not None:
+            return hit
+        value = compute()
+        try:
+            self.cache.set(key, value)
+        except Exception:
+            log.warning("cache write failed", exc_info=True)
+        return value
+
+
+def current() -> AppContext:
+    """Return the context of the Flask app handling the current request."""
+    from flask import current_app
+
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def current_viewer() -> queries.Viewer:
+    """Return who is asking. Shelfmark has no sign-in yet, so everyone is anonymous."""
+    return queries.ANONYMOUS

@@ -1,0 +1,81 @@
+"""Format figures for people: thousands separators, currency, percentages, 1:N ratios."""
+
+from __future__ import annotations
+
+import math
+
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
+UNIT_LABELS = {
+    "wte": "WTE",
+    "headcount": "people",
+    "count": "",
+    "percent": "%",
+    "hours": "hours",
+}
+
+
+def currency_symbol(metric) -> str:
+    return CURRENCY_SYMBOLS.get(getattr(metric, "currency", None) or "GBP", "")
+
+
+def unit_label(metric) -> str:
+    """Return the unit for an axis title: '£', 'WTE', '%', 'hours' or 'count'."""
+    if getattr(metric, "display", "") == "one_in_n":
+        return "WTE served per qualified WTE"
+    if metric.unit == "currency":
+        return f"{metric.currency or 'GBP'} ({currency_symbol(metric)})"
+    return UNIT_LABELS.get(metric.unit) or "count"
+
+
+def format_number(value: float | None, decimals: int | None = None) -> str:
+    """Format with thousands separators; decimals chosen by size when not given."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if decimals is None:
+        magnitude = abs(value)
+        if magnitude >= 100 or float(value).is_integer():
+            decimals = 0
+        elif magnitude >= 10:
+            decimals = 1
+        else:
+            decimals = 2 if magnitude < 1 else 1
+    return f"{value:,.{decimals}f}"
+
+
+def format_value(value: float | None, metric) -> str:
+    """Format a metric's value with its unit, e.g. '£12,345', '1:1,730', '45.2%', '5.4 WTE'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "No data"
+    if getattr(metric, "display", "") == "one_in_n":
+        return f"1:{value:,.0f}"
+    if metric.unit == "currency":
+        decimals = 2 if abs(value) < 100 else 0
+        sign = "-" if value < 0 else ""
+        return f"{sign}{currency_symbol(metric)}{abs(value):,.{decimals}f}"
+    if metric.unit == "percent":
+        return f"{value:,.1f}%"
+    if metric.unit == "wte":
+        return f"{value:,.1f} WTE"
+    if metric.unit == "hours":
+        return f"{format_number(value)} hours"
+    return format_number(value)
+
+
+def format_change(pct: float | None) -> str:
+    """Format a percentage change with an explicit sign: '+12.0%', '-3.4%', 'no change'."""
+    if pct is None:
+        return ""
+    if abs(pct) < 0.05:
+        return "no change"
+    return f"{pct:+,.1f}%"
+
+
+def hover_format(metric) -> str:
+    """Return a d3 format for chart hover labels and ticks."""
+    if metric.unit == "percent":
+        return ",.1f"
+    if metric.unit in ("wte",):
+        return ",.1f"
+    if getattr(metric, "display", "") == "one_in_n":
+        return ",.0f"
+    return ",.0f"

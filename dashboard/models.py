@@ -1,0 +1,139 @@
+"""Define the database schema: services, the metric catalogue, observations and import batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SECTORS = ("nhs", "academic", "public", "other")
+NHS_ORG_TYPES = ("acute", "mental health", "community", "ambulance", "integrated", "other")
+CATEGORIES = ("staffing", "finance", "activity", "impact", "context")
+UNITS = ("wte", "headcount", "count", "currency", "percent", "hours")
+AGGREGATIONS = ("sum", "latest", "mean")
+PERIOD_TYPES = ("month", "quarter", "year")
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every Shelfmark table."""
+
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class DataSource(Base):
+    """Where a set of services and figures comes from, and whether names may be shown."""
+
+    __tablename__ = "data_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    licence: Mapped[str] = mapped_column(String(200), default="")
+
+    services: Mapped[list["Service"]] = relationship(back_populates="source")
+
+
+class Service(Base):
+    """A library and knowledge service, the unit every figure belongs to."""
+
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    sector: Mapped[str] = mapped_column(String(20), index=True)
+    org_type: Mapped[Optional[str]] = mapped_column(String(40))
+    region: Mapped[Optional[str]] = mapped_column(String(100), index=True)
+    parent_org: Mapped[Optional[str]] = mapped_column(String(300))
+    population: Mapped[Optional[float]] = mapped_column(Float)
+    population_unit: Mapped[Optional[str]] = mapped_column(String(60))
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source_id: Mapped[int] = mapped_column(ForeignKey("data_source.id"), index=True)
+
+    source: Mapped[DataSource] = relationship(back_populates="services")
+
+
+class Metric(Base):
+    """One measure of the catalogue as stored; derived metrics are never stored."""
+
+    __tablename__ = "metric"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(20))
+    aggregation: Mapped[str] = mapped_column(String(10))
+    higher_is_better: Mapped[Optional[bool]] = mapped_column(Boolean)
+    definition: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    currency: Mapped[Optional[str]] = mapped_column(String(3))
+    sectors: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ImportBatch(Base):
+    """Provenance of a load of figures: who, when, which file and how many rows."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    created_by: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(500), default="")
+    checksum: Mapped[str] = mapped_column(String(64), default="")
+    source_id: Mapped[Optional[int]] = mapped_column(ForeignKey("data_source.id"))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_added: Mapped[int] = mapped_column(Integer, default=0)
+    rows_replaced: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="committed")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Observation(Base):
+    """One figure: service x metric x period (x team). Missing is a NULL value with a reason."""
+
+    __tablename__ = "observation"
+    __table_args__ = (
+        UniqueConstraint(
+            "service_id", "metric_id", "period_type", "period_start", "team",
+            name="uq_observation_cell",
+        ),
+        # Cross-service reads (benchmarking, national totals) go metric-first.
+        Index("ix_observation_metric_period", "metric_id", "period_type", "period_start"),
+        Index("ix_observation_batch", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id"))
+    period_type: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    # "" means the whole service; a team name when figures are kept per team.
+    team: Mapped[str] = mapped_column(String(100), default="")
+    value: Mapped[Optional[float]] = mapped_column(Float)
+    missing_reason: Mapped[Optional[str]] = mapped_column(String(40))
+    imputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))

@@ -1,0 +1,283 @@
+"""Hold every SQL query Shelfmark runs: the one data-access seam.
+
+Each function takes the Database and a Viewer (who is asking) first, so that access rules are
+enforced here and nowhere else. Aggregation happens in SQL; functions return plain objects or
+small DataFrames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pandas as pd
+from sqlalchemy import Integer, and_, case, cast, extract, func, literal, or_, select
+
+from .db import Database
+from .models import DataSource, ImportBatch, Metric, Observation, Service
+from .periods import MONTHS_IN, PeriodRange, add_months, bucket_from_key
+
+GRANULARITY_ORDER = ("month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking. Access rules read this; nothing else should."""
+
+    name: str = "anonymous"
+    roles: frozenset[str] = field(default_factory=frozenset)
+    entitled_sources: frozenset[str] = field(default_factory=frozenset)
+
+    def may_see_names(self, source_code: str, source_public: bool) -> bool:
+        """Return whether this viewer may see the names of services from a data source."""
+        return source_public or "admin" in self.roles or source_code in self.entitled_sources
+
+
+ANONYMOUS = Viewer()
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A service as the pages see it."""
+
+    code: str
+    name: str
+    sector: str
+    org_type: str | None
+    region: str | None
+    parent_org: str | None
+    population: float | None
+    population_unit: str | None
+    attributes: dict[str, Any]
+    source_code: str
+    source_name: str
+    synthetic: bool
+    public: bool
+
+
+def _visible_services(viewer: Viewer):
+    """Return the WHERE clause limiting which services a viewer may read.
+
+    Every service is readable in this single-tenant release; this is the one place where a
+    multi-tenant deployment narrows it.
+    """
+    del viewer
+    return literal(True)
+
+
+def _service_info(service: Service, source: DataSource, viewer: Viewer) -> ServiceInfo:
+    return ServiceInfo(
+        code=service.code,
+        name=service.name,
+        sector=service.sector,
+        org_type=service.org_type,
+        region=service.region,
+        parent_org=service.parent_org,
+        population=service.population,
+        population_unit=service.population_unit,
+        attributes=dict(service.attributes or {}),
+        source_code=source.code,
+        source_name=source.name,
+        synthetic=source.synthetic,
+        public=source.public,
+    )
+
+
+def list_services(db: Database, viewer: Viewer, sector: str | None = None) -> list[ServiceInfo]:
+    """List the services a viewer may open, ordered by name."""
+    stmt = (
+        select(Service, DataSource)
+        .join(DataSource, Service.source_id == DataSource.id)
+        .where(_visible_services(viewer))
+        .order_by(Service.name)
+    )
+    if sector:
+        stmt = stmt.where(Service.sector == sector)
+    with db.session() as session:
+        return [_service_info(s, src, viewer) for s, src in session.execute(stmt)]
+
+
+def get_service(db: Database, viewer: Viewer, code: str) -> ServiceInfo | None:
+    """Return one service by code, or None if it does not exist or is not visible."""
+    stmt = (
+        select(Service, DataSource)
+        .join(DataSource, Service.source_id == DataSource.id)
+        .where(Service.code == code, _visible_services(viewer))
+    )
+    with db.session() as session:
+        row = session.execute(stmt).first()
+        return _service_info(row[0], row[1], viewer) if row else None
+
+
+def first_service_code(db: Database, viewer: Viewer) -> str | None:
+    """Return the code of the first service by name, the default selection."""
+    stmt = select(Service.code).where(_visible_services(viewer)).order_by(Service.name).limit(1)
+    with db.session() as session:
+        return session.scalar(stmt)
+
+
+def data_extent(db: Database, viewer: Viewer, service_code: str) -> tuple[dt.date, dt.date] | None:
+    """Return the first and last month covered by a service's figures, or None if it has none."""
+    stmt = (
+        select(func.min(Observation.period_start), func.max(Observation.period_start),
+               func.max(Observation.period_type))
+        .join(Service, Observation.service_id == Service.id)
+        .where(Service.code == service_code, _visible_services(viewer),
+               Observation.value.is_not(None))
+    )
+    with db.session() as session:
+        first, last, _ = session.execute(stmt).one()
+        if first is None:
+            return None
+        # The last observation may be a quarter or a year: extend to the month it ends.
+        last_type = session.scalar(
+            select(Observation.period_type)
+            .join(Service, Observation.service_id == Service.id)
+            .where(Service.code == service_code, Observation.period_start == last)
+            .limit(1)
+        )
+    return first, add_months(last, MONTHS_IN.get(last_type, 1) - 1)
+
+
+def data_version(db: Database) -> str:
+    """Return a token that changes whenever figures are added, replaced or undone."""
+    stmt = select(func.count(ImportBatch.id), func.max(ImportBatch.id),
+                  func.sum(ImportBatch.rows_added + ImportBatch.rows_replaced))
+    with db.session() as session:
+        count, last, rows = session.execute(stmt).one()
+        statuses = session.scalar(
+            select(func.count()).select_from(ImportBatch).where(ImportBatch.status != "committed")
+        )
+    return f"{count}-{last}-{rows}-{statuses}"
+
+
+def _fits_range(period: PeriodRange):
+    """Match observations lying wholly inside the range, whatever their period type."""
+    clauses = []
+    for ptype, months in MONTHS_IN.items():
+        clauses.append(and_(
+            Observation.period_type == ptype,
+            Observation.period_start >= period.start,
+            Observation.period_start <= add_months(period.end, -(months - 1)),
+        ))
+    return or_(*clauses)
+
+
+def _bucket_keys(granularity: str, start_month: int):
+    """Return SQL expressions (financial year, index within it) for a granularity."""
+    if granularity == "range":
+        return literal(0), literal(0)
+    year = cast(extract("year", Observation.period_start), Integer)
+    month = cast(extract("month", Observation.period_start), Integer)
+    fy = year - case((month < start_month, 1), else_=0)
+    months_into = (month - start_month + 12) % 12
+    if granularity == "month":
+        return fy, months_into
+    if granularity == "quarter":
+        return fy, months_into // 3
+    return fy, literal(0)
+
+
+def aggregate(
+    db: Database,
+    viewer: Viewer,
+    service_code: str,
+    metric_codes: Iterable[str],
+    period: PeriodRange,
+    granularity: str,
+    fy_start_month: int,
+) -> pd.DataFrame:
+    """Aggregate stored metrics for one service over time buckets, in SQL.
+
+    `granularity` is month, quarter, year (financial year) or range (one bucket for the whole
+    period). Each metric is aggregated by its own rule: sum for flows, the latest value for
+    stocks, the mean for rates. Returns columns metric, bucket (date or None for range),
+    value, periods (how many stored periods were combined), period_type and expected (how many
+    periods of that type the bucket holds).
+    """
+    codes = list(dict.fromkeys(metric_codes))
+    columns = ["metric", "bucket", "value", "periods", "period_type", "expected"]
+    if not codes:
+        return pd.DataFrame(columns=columns)
+    allowed = (list(MONTHS_IN) if granularity == "range"
+               else [t for t in GRANULARITY_ORDER if MONTHS_IN[t] <= MONTHS_IN[granularity]])
+    fy, index = _bucket_keys(granularity, fy_start_month)
+    base = (
+        select(
+            Metric.code.label("metric"),
+            Metric.aggregation.label("aggregation"),
+            Observation.period_type.label("period_type"),
+            fy.label("fy"),
+            index.label("idx"),
+            Observation.value.label("value"),
+            func.row_number().over(
+                partition_by=(Observation.metric_id, Observation.period_type, fy, index),
+                order_by=Observation.period_start.desc(),
+            ).label("recency"),
+        )
+        .join(Metric, Observation.metric_id == Metric.id)
+        .join(Service, Observation.service_id == Service.id)
+        .where(
+            Service.code == service_code,
+            _visible_services(viewer),
+            Metric.code.in_(codes),
+            Observation.team == "",
+            Observation.value.is_not(None),
+            Observation.period_type.in_(allowed),
+            _fits_range(period),
+        )
+        .subquery()
+    )
+    stmt = select(
+        base.c.metric, base.c.aggregation, base.c.period_type, base.c.fy, base.c.idx,
+        func.sum(base.c.value).label("total"),
+        func.avg(base.c.value).label("mean"),
+        func.max(case((base.c.recency == 1, base.c.value))).label("latest"),
+        func.count().label("periods"),
+    ).group_by(base.c.metric, base.c.aggregation, base.c.period_type, base.c.fy, base.c.idx)
+    with db.session() as session:
+        rows = session.execute(stmt).all()
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows, columns=["metric", "aggregation", "period_type", "fy", "idx",
+                                        "total", "mean", "latest", "periods"])
+    pick = {"sum": "total", "latest": "latest", "mean": "mean"}
+    frame["value"] = [float(r[pick[r["aggregation"]]]) for _, r in frame.iterrows()]
+    # Where a metric is stored at more than one period type, keep the finest for each bucket.
+    frame["fineness"] = frame["period_type"].map(MONTHS_IN)
+    frame = frame.sort_values("fineness").drop_duplicates(["metric", "fy", "idx"], keep="first")
+    if granularity == "range":
+        frame["bucket"] = None
+        span = period.months
+    else:
+        frame["bucket"] = [
+            bucket_from_key(int(f), int(i), granularity, fy_start_month)
+            for f, i in zip(frame["fy"], frame["idx"])
+        ]
+        span = MONTHS_IN[granularity]
+    frame["expected"] = [max(1, span // MONTHS_IN[t]) for t in frame["period_type"]]
+    frame["periods"] = frame["periods"].astype(int)
+    return frame.sort_values(["metric", "bucket"] if granularity != "range" else ["metric"])[
+        columns
+    ].reset_index(drop=True)
+
+
+def batches_for_service(db: Database, viewer: Viewer, service_code: str) -> list[dict[str, Any]]:
+    """List the import batches that hold figures for a service, newest first."""
+    stmt = (
+        select(ImportBatch)
+        .where(ImportBatch.id.in_(
+            select(Observation.batch_id)
+            .join(Service, Observation.service_id == Service.id)
+            .where(Service.code == service_code, _visible_services(viewer))
+            .distinct()
+        ))
+        .order_by(ImportBatch.id.desc())
+    )
+    with db.session() as session:
+        return [
+            {"id": b.id, "kind": b.kind, "created_at": b.created_at, "created_by": b.created_by,
+             "filename": b.filename, "rows_added": b.rows_added, "note": b.note}
+            for b in session.scalars(stmt)
+        ]

@@ -1,0 +1,1 @@
+"""Component trees for Shelfmark's pages: functions of data, returning Dash components."""

@@ -1,0 +1,201 @@
+"""Build the shared parts of every dashboard page: header, filters, KPI tiles and panels."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.figures import CONFIG, make_panel_figure, make_sparkline
+from dashboard.formatting import format_change, format_value
+from dashboard.periods import GRANULARITY_LABELS, month_key
+from dashboard.state import DASHBOARD_CATEGORIES, month_options
+from dashboard.views import PAGE_ORDER, DashboardView, KpiView, PanelData, page_spec
+
+from . import ids
+
+PAGE_TITLES = {key: page_spec(key, "nhs").title for key in PAGE_ORDER}
+PAGE_PATHS = {key: page_spec(key, "nhs").path for key in PAGE_ORDER}
+ARROWS = {"up": "bi-arrow-up-right", "down": "bi-arrow-down-right", "flat": "bi-arrow-right"}
+
+
+def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
+    """Return the top bar with a link per page that keeps the current filters."""
+    links = [
+        dbc.NavItem(dbc.NavLink(
+            PAGE_TITLES[key], href=PAGE_PATHS[key] + search, id=ids.nav(key),
+            active=key == active, className="px-3",
+        ))
+        for key in PAGE_ORDER
+    ]
+    brand = html.Span([html.I(className="bi bi-bookmark-star-fill me-2"), "Shelfmark"])
+    return dbc.Navbar(
+        dbc.Container([
+            dbc.NavbarBrand(brand, href="/" + search, className="fw-bold"),
+            html.Span(organisation, className="navbar-text text-white-50 me-auto small")
+            if organisation else html.Span(className="me-auto"),
+            dbc.Nav(links, navbar=True, className="ms-auto"),
+        ], fluid=True),
+        color="primary", dark=True, className="sm-navbar mb-0",
+    )
+
+
+def _month_options(view: DashboardView) -> list[dict]:
+    return [{"label": m.strftime("%b %Y"), "value": month_key(m)}
+            for m in month_options(view.extent)]
+
+
+def service_options(services) -> list[dict]:
+    """Return dropdown options for services, the name with its code."""
+    return [{"label": f"{s.name} ({s.code})", "value": s.code} for s in services]
+
+
+def filter_bar(view: DashboardView, services, page_key: str) -> html.Div:
+    """Return the filter controls set to the view's state."""
+    state = view.state
+    show_categories = page_key == "overview"
+    return html.Div(
+        dbc.Row([
+            dbc.Col([
+                dbc.Label("Library service", html_for=ids.SERVICE, className="filter-label"),
+                dcc.Dropdown(id=ids.SERVICE, options=service_options(services),
+                             value=state.service, clearable=False, searchable=True,
+                             placeholder="Choose a library service"),
+            ], lg=4, md=12),
+            dbc.Col([
+                dbc.Label("From", html_for=ids.PERIOD_FROM, className="filter-label"),
+                dcc.Dropdown(id=ids.PERIOD_FROM, options=_month_options(view),
+                             value=month_key(state.start) if state.start else None,
+                             clearable=False),
+            ], lg=2, md=3, xs=6),
+            dbc.Col([
+                dbc.Label("To", html_for=ids.PERIOD_TO, className="filter-label"),
+                dcc.Dropdown(id=ids.PERIOD_TO, options=_month_options(view),
+                             value=month_key(state.end) if state.end else None,
+                             clearable=False),
+            ], lg=2, md=3, xs=6),
+            dbc.Col([
+                dbc.Label("Show by", html_for=ids.GRANULARITY, className="filter-label"),
+                dbc.RadioItems(
+                    id=ids.GRANULARITY, value=state.granularity, inline=True,
+                    options=[{"label": label, "value": key}
+                             for key, label in GRANULARITY_LABELS.items()],
+                ),
+            ], lg=2, md=6),
+            dbc.Col([
+                dbc.Label("Categories", html_for=ids.CATEGORIES, className="filter-label"),
+                dbc.Checklist(
+                    id=ids.CATEGORIES, value=list(state.categories), inline=True,
+                    options=[{"label": c.title(), "value": c} for c in DASHBOARD_CATEGORIES],
+                ),
+            ], lg=2, md=6, id=ids.CATEGORIES_GROUP,
+                style=None if show_categories else {"display": "none"}),
+        ], className="g-3 align-items-end"),
+        className="filter-bar",
+    )
+
+
+def synthetic_banner(view: DashboardView):
+    """Warn, on every page, when the figures are generated demo data."""
+    if view.service is None or not view.service.synthetic:
+        return None
+    return html.Div([
+        html.I(className="bi bi-exclamation-triangle-fill me-2"),
+        html.Strong("Demo data (synthetic). "),
+        "These services and figures are generated for demonstration; they are not real.",
+    ], className="synthetic-banner", role="note")
+
+
+def empty_state(message: str, icon: str = "bi-inbox") -> html.Div:
+    """Say in words that there is nothing to show."""
+    return html.Div([html.I(className=f"bi {icon} d-block mb-2"), html.P(message, className="mb-0")],
+                    className="empty-state")
+
+
+def kpi_tile(item: KpiView, view: DashboardView) -> dbc.Card:
+    """Return a headline figure tile: value, change on a year earlier, sparkline."""
+    kpi, metric = item.kpi, item.metric
+    children = [
+        html.Div(kpi.label, className="kpi-label", title=metric.definition),
+        html.Div(format_value(kpi.value, metric), className="kpi-value"),
+    ]
+    if kpi.direction is not None:
+        children.append(html.Div([
+            html.I(className=f"bi {ARROWS[kpi.direction]} me-1"),
+            html.Span(format_change(kpi.change_pct) if kpi.change_pct is not None
+                      else format_value(kpi.change, metric)),
+            html.Span(f" vs {view.comparison_label} ({format_value(kpi.previous, metric)})",
+                      className="kpi-previous"),
+        ], className=f"kpi-change {kpi.assessment}"))
+    elif kpi.value is not None:
+        children.append(html.Div(f"No figure for {view.comparison_label} to compare",
+                                 className="kpi-change neutral"))
+    meta = []
+    if getattr(metric, "benchmark", None):
+        meta.append(f"Benchmark {format_value(metric.benchmark, metric)}")
+    if kpi.coverage is not None and kpi.coverage < 1:
+        meta.append(f"{kpi.coverage:.0%} of periods reported")
+    if meta:
+        children.append(html.Div(" · ".join(meta), className="kpi-meta"))
+    if len(item.spark) >= 2:
+        children.append(dcc.Graph(
+            figure=make_sparkline(item.spark, metric), className="kpi-spark",
+            config={"displayModeBar": False, "responsive": True},
+        ))
+    return dbc.Card(dbc.CardBody(children), className="kpi-tile h-100",
+                    id=f"kpi-{kpi.code.replace('_', '-')}")
+
+
+def panel_card(data: PanelData) -> dbc.Card:
+    """Return a chart card for a panel, or its empty state."""
+    header = html.Div([html.H3(data.panel.title, className="panel-title"),
+                       html.P(data.panel.description, className="panel-description")])
+    if data.empty_message:
+        body = [header, empty_state(data.empty_message, "bi-bar-chart")]
+    else:
+        body = [header, dcc.Graph(figure=make_panel_figure(data), config=CONFIG,
+                                  id=f"panel-{data.panel.key}", className="panel-graph")]
+        body += [html.P(note, className="panel-note") for note in data.notes]
+    return dbc.Card(dbc.CardBody(body), className="panel-card h-100")
+
+
+def page_body(view: DashboardView) -> list:
+    """Return the page content below the filters for a computed view."""
+    children: list = []
+    banner = synthetic_banner(view)
+    if banner:
+        children.append(banner)
+    for message in view.messages:
+        children.append(dbc.Alert(message, color="warning", className="py-2"))
+    service = view.service
+    if service is not None:
+        subtitle = [service.name]
+        details = [d for d in (service.org_type and service.org_type.title(), service.region) if d]
+        if service.population:
+            details.append(f"{service.population:,.0f} {service.population_unit or ''} served")
+        children.append(html.Div([
+            html.H1(f"{view.page.title}: {view.period_label}" if view.period_label
+                    else view.page.title, className="page-title"),
+            html.P(" · ".join([*subtitle, *details]), className="page-subtitle"),
+            html.P(view.page.intro, className="page-intro"),
+        ]))
+    if view.empty_message:
+        children.append(empty_state(view.empty_message))
+        return children
+    if view.kpis:
+        children.append(dbc.Row(
+            [dbc.Col(kpi_tile(item, view), xl=3, lg=4, sm=6, className="mb-3")
+             for item in view.kpis],
+            className="kpi-row",
+        ))
+    elif not view.panels:
+        children.append(empty_state("No categories selected, or this page has no measures for "
+                                    "this kind of service."))
+    cols = []
+    for data in view.panels:
+        cols.append(dbc.Col(panel_card(data), lg=6, className="mb-3"))
+    children.append(dbc.Row(cols))
+    source = service.source_name if service else ""
+    children.append(html.Footer(
+        f"Source: {source}. Period {view.period_label}, compared with {view.comparison_label}. "
+        "Hover a tile's label for the measure's definition.", className="page-footer"))
+    return children

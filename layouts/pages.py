@@ -1,0 +1,70 @@
+"""Define the page layouts and register them with Dash pages (layouts as functions of the URL)."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import context, queries
+from dashboard.state import parse_state
+from dashboard.views import PAGE_ORDER, build_view
+
+from . import ids
+from .components import PAGE_PATHS, PAGE_TITLES, filter_bar, navbar, page_body
+
+
+def render_page(page_key: str, query: dict) -> html.Div:
+    """Return a whole dashboard page for the URL query, with its first figures already drawn."""
+    ctx = context.current()
+    viewer = context.current_viewer()
+    state = parse_state(query)
+    view = build_view(ctx.db, viewer, ctx.config, page_key, state)
+    services = queries.list_services(ctx.db, viewer)
+    search = view.state.to_query() if view.service else ""
+    return html.Div([
+        dcc.Store(id=ids.PAGE_KEY, data=page_key),
+        dcc.Store(id=ids.URL_SEARCH, data=search),
+        navbar(page_key, search, ctx.config.get("ORGANISATION_NAME", "")),
+        dbc.Container([
+            filter_bar(view, services, page_key),
+            dcc.Loading(html.Div(page_body(view), id=ids.CONTENT), type="default",
+                        delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.5}),
+        ], fluid=True, className="page-container"),
+    ])
+
+
+def _layout_for(page_key: str):
+    def layout(**query):
+        return render_page(page_key, query)
+
+    layout.__name__ = f"{page_key}_layout"
+    return layout
+
+
+def not_found(**_query) -> html.Div:
+    """Return the page shown for an unknown address."""
+    return html.Div([
+        navbar("", ""),
+        dbc.Container(html.Div([
+            html.H1("Page not found", className="page-title"),
+            html.P("There is no page at this address."),
+            dcc.Link("Go to the overview", href="/"),
+        ], className="empty-state"), className="page-container"),
+    ])
+
+
+def register_pages() -> None:
+    """Register every dashboard page with Dash pages."""
+    for order, key in enumerate(PAGE_ORDER):
+        dash.register_page(
+            f"shelfmark.{key}", path=PAGE_PATHS[key], name=PAGE_TITLES[key],
+            title=f"{PAGE_TITLES[key]} · Shelfmark", order=order, layout=_layout_for(key),
+        )
+    dash.register_page("shelfmark.not_found_404", path="/404", layout=not_found,
+                       title="Not found · Shelfmark")
+
+
+def shell() -> html.Div:
+    """Return the app-level layout around the pages."""
+    return html.Div([dash.page_container], className="app-shell")

@@ -1,0 +1,122 @@
+"""Query and derived-metric tests with hand-worked figures, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import queries
+from dashboard.catalogue import CATALOGUE
+from dashboard.compute import metric_values
+from dashboard.periods import PeriodRange, financial_year_range
+from tests.conftest import month
+
+V = queries.ANONYMOUS
+FY22 = financial_year_range(2022, 4)  # Apr 2022 - Mar 2023
+FY23 = financial_year_range(2023, 4)
+
+
+def values(db, codes, period, granularity="range", service="TINY1", start_month=4):
+    stored_codes = CATALOGUE.stored_codes_for(codes)
+    stored = queries.aggregate(db, V, service, stored_codes, period, granularity, start_month)
+    return stored, metric_values(stored, codes)
+
+
+def as_dict(frame):
+    return {(r.metric, r.bucket): r.value for r in frame.itertuples()}
+
+
+def test_financial_year_sum_includes_first_and_last_month(tiny_db):
+    stored, _ = values(tiny_db, ["searches"], FY22)
+    row = stored.iloc[0]
+    assert row["value"] == 78.0  # 1 + 2 + ... + 12: April 2022 and March 2023 both counted
+    assert row["periods"] == 12 and row["expected"] == 12
+
+
+def test_missing_month_is_missing_not_zero(tiny_db):
+    stored, frame = values(tiny_db, ["searches"], FY23)
+    assert stored.iloc[0]["value"] == 72.0  # June (6) not stored
+    assert stored.iloc[0]["periods"] == 11
+    assert frame.iloc[0]["coverage"] == pytest.approx(11 / 12)
+
+
+def test_stock_takes_latest_value_and_rate_takes_mean(tiny_db):
+    _, frame = values(tiny_db, ["staff_qualified_wte", "impact_patient_care_pct"], FY22)
+    got = {r.metric: r.value for r in frame.itertuples()}
+    assert got["staff_qualified_wte"] == 3.0  # March 2023, not the sum or the mean
+    assert got["impact_patient_care_pct"] == 70.0
+
+
+def test_quarters_follow_the_financial_year(tiny_db):
+    _, frame = values(tiny_db, ["searches", "staff_qualified_wte"], FY22, "quarter")
+    got = as_dict(frame)
+    assert got[("searches", month(2022, 4))] == 15.0  # Apr + May + Jun
+    assert got[("searches", month(2023, 1))] == 6.0  # Jan + Feb + Mar
+    assert got[("staff_qualified_wte", month(2022, 4))] == 2.0
+    assert got[("staff_qualified_wte", month(2023, 1))] == 3.0
+    assert len([k for k in got if k[0] == "searches"]) == 4
+
+
+def test_financial_year_buckets(tiny_db):
+    period = PeriodRange(month(2022, 4), month(2024, 3))
+    _, frame = values(tiny_db, ["searches"], period, "year")
+    assert as_dict(frame) == {("searches", month(2022, 4)): 78.0,
+                              ("searches", month(2023, 4)): 72.0}
+
+
+def test_monthly_series(tiny_db):
+    _, frame = values(tiny_db, ["searches"], PeriodRange(month(2023, 5), month(2023, 7)), "month")
+    assert as_dict(frame) == {("searches", month(2023, 5)): 5.0,
+                              ("searches", month(2023, 7)): 7.0}
+
+
+def test_derived_metrics(tiny_db):
+    codes = ["qualified_ratio", "exp_total", "cost_per_search"]
+    _, frame = values(tiny_db, codes, FY22)
+    got = {r.metric: r.value for r in frame.itertuples()}
+    assert got["qualified_ratio"] == 1000.0  # 3,000 WTE served / 3 qualified WTE
+    assert got["exp_total"] == 2400.0
+    assert got["cost_per_search"] == pytest.approx(2400 / 78)
+
+
+def test_derived_needs_every_component(tiny_db):
+    # Searches exist, but not the enquiries components: no partial total is made up.
+    _, frame = values(tiny_db, ["enquiries_total"], FY22)
+    assert frame.empty
+
+
+def test_yearly_observations_only_in_whole_years(tiny_db):
+    fy = financial_year_range(2022, 7)
+    _, frame = values(tiny_db, ["visits", "pls_visits_per_capita"], fy, "year", "PUB1", 7)
+    got = {r.metric: r.value for r in frame.itertuples()}
+    assert got == {"visits": 1000.0, "pls_visits_per_capita": pytest.approx(0.02)}
+    _, monthly = values(tiny_db, ["visits"], fy, "month", "PUB1", 7)
+    assert monthly.empty  # a year's figure cannot be shown month by month
+    _, half = values(tiny_db, ["visits"], PeriodRange(month(2022, 7), month(2022, 12)),
+                     "range", "PUB1", 7)
+    assert half.empty  # nor counted in half a year
+
+
+def test_service_without_data(tiny_db):
+    assert queries.data_extent(tiny_db, V, "TINY2") is None
+    stored, frame = values(tiny_db, ["searches"], FY22, service="TINY2")
+    assert stored.empty and frame.empty
+
+
+def test_extent_and_services(tiny_db):
+    assert queries.data_extent(tiny_db, V, "TINY1") == (month(2022, 4), month(2024, 3))
+    assert queries.data_extent(tiny_db, V, "PUB1") == (month(2022, 7), month(2023, 6))
+    names = [s.name for s in queries.list_services(tiny_db, V)]
+    assert names == ["Alpha Library", "Beta Library", "Gamma Public Library"]
+    info = queries.get_service(tiny_db, V, "TINY1")
+    assert info.synthetic and info.sector == "nhs" and info.population == 3000
+    assert queries.get_service(tiny_db, V, "NOPE") is None
+    assert queries.first_service_code(tiny_db, V) == "TINY1"
+
+
+def test_data_version_changes_with_batches(tiny_db):
+    from dashboard.models import ImportBatch
+
+    before = queries.data_version(tiny_db)
+    with tiny_db.session() as session:
+        session.add(ImportBatch(created_by="tests", kind="test", rows_added=5))
+    assert queries.data_version(tiny_db) != before
