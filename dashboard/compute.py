@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,50 +18,38 @@ def metric_values(stored: pd.DataFrame, codes, catalogue: Catalogue = CATALOGUE)
     components in a bucket; otherwise it is missing there (never a partial total). Coverage is
     the share of expected periods reported (the lowest of the components for derived ones).
     """
-    if stored.empty:
-        return pd.DataFrame(columns=VALUE_COLUMNS)
-    frame = stored.copy()
-    frame["coverage"] = (frame["periods"] / frame["expected"]).clip(upper=1.0)
-    frame["bucket_key"] = frame["bucket"].astype(object).where(frame["bucket"].notna(), "all")
-    by_metric = {code: part.set_index("bucket_key") for code, part in frame.groupby("metric")}
-    pieces = []
+    cells: dict[str, dict] = {}
+    for metric, bucket, value, periods, expected in zip(
+            stored["metric"], stored["bucket"], stored["value"], stored["periods"],
+            stored["expected"]):
+        cells.setdefault(metric, {})[bucket] = (float(value), min(1.0, periods / expected))
+    records = []
     for code in dict.fromkeys(codes):
         metric = catalogue[code]
-        if not metric.derived:
-            if code in by_metric:
-                part = by_metric[code]
-                pieces.append(pd.DataFrame({
-                    "metric": code, "bucket": part["bucket"].values,
-                    "value": part["value"].values, "coverage": part["coverage"].values,
-                }))
-            continue
-        derived = _derive(metric, by_metric)
-        if derived is not None:
-            pieces.append(derived)
-    if not pieces:
-        return pd.DataFrame(columns=VALUE_COLUMNS)
-    return pd.concat(pieces, ignore_index=True)[VALUE_COLUMNS]
+        series = _derive(metric, cells) if metric.derived else cells.get(code, {})
+        records.extend((code, bucket, value, coverage)
+                       for bucket, (value, coverage) in series.items())
+    return pd.DataFrame(records, columns=VALUE_COLUMNS)
 
 
-def _derive(metric: DerivedDef, by_metric: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+def _derive(metric: DerivedDef, cells: dict[str, dict]) -> dict:
+    """Compute a derived metric in every bucket where all its components have values."""
     parts = [*metric.numerator, *metric.denominator]
-    if any(code not in by_metric for code in parts):
-        return None
-    keys = set.intersection(*(set(by_metric[code].index) for code in parts))
-    if not keys:
-        return None
-    keys = sorted(keys, key=lambda k: (k == "all", str(k)))
-    num = sum(by_metric[c].loc[keys, "value"].to_numpy() for c in metric.numerator)
-    coverage = pd.concat([by_metric[c].loc[keys, "coverage"] for c in parts], axis=1).min(axis=1)
-    if metric.denominator:
-        den = sum(by_metric[c].loc[keys, "value"].to_numpy() for c in metric.denominator)
-        values = [n / d * metric.scale if d else math.nan for n, d in zip(num, den)]
-    else:
-        values = list(num * metric.scale)
-    bucket = by_metric[parts[0]].loc[keys, "bucket"].to_numpy()
-    out = pd.DataFrame({"metric": metric.code, "bucket": bucket, "value": values,
-                        "coverage": coverage.to_numpy()})
-    return out.dropna(subset=["value"])
+    if any(code not in cells for code in parts):
+        return {}
+    buckets = [b for b in cells[parts[0]] if all(b in cells[code] for code in parts[1:])]
+    result = {}
+    for bucket in buckets:
+        top = sum(cells[code][bucket][0] for code in metric.numerator)
+        coverage = min(cells[code][bucket][1] for code in parts)
+        if metric.denominator:
+            bottom = sum(cells[code][bucket][0] for code in metric.denominator)
+            if not bottom:
+                continue
+            result[bucket] = (top / bottom * metric.scale, coverage)
+        else:
+            result[bucket] = (top * metric.scale, coverage)
+    return result
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,13 @@
-"""Draw Plotly figures from panel data, in one colour-blind-safe theme for screen and export."""
+"""Draw Plotly figures from panel data, in one colour-blind-safe theme for screen and export.
+
+Figures are built as plain Plotly JSON (dicts): dcc.Graph draws them as they are, kaleido and
+`plotly.graph_objects.Figure(fig)` accept them for export, and skipping graph_objects
+validation keeps a page's callback fast.
+"""
 
 from __future__ import annotations
+
+import copy
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -13,37 +20,41 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
            "#000000"]
 NHS_BLUE = "#005EB8"
 TEXT = "#212b32"
+MUTED = "#4c6272"
 GRID = "#d8dde0"
 FONT = "Arial, 'Helvetica Neue', Helvetica, sans-serif"
 
 TEMPLATE = go.layout.Template(
     layout=go.Layout(
         font=dict(family=FONT, size=13, color=TEXT),
-        title=dict(font=dict(size=15, color=TEXT), x=0, xanchor="left", y=0.97),
+        title=dict(font=dict(size=15, color=TEXT), x=0, xanchor="left", xref="paper",
+                   y=0.98, yanchor="top", yref="container"),
         colorway=PALETTE,
         separators=".,",
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin=dict(l=60, r=20, t=60, b=50),
+        margin=dict(l=60, r=20, t=64, b=50),
         xaxis=dict(showgrid=False, linecolor=GRID, ticks="outside", tickcolor=GRID,
                    automargin=True),
         yaxis=dict(gridcolor=GRID, zeroline=True, zerolinecolor=GRID, automargin=True,
                    rangemode="tozero"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
                     font=dict(size=12)),
         hoverlabel=dict(font=dict(family=FONT)),
     )
 )
 pio.templates["shelfmark"] = TEMPLATE
+_TEMPLATE_JSON = TEMPLATE.to_plotly_json()
 
 CONFIG = {"displaylogo": False, "responsive": True,
           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 
 
-def _base(title: str, height: int = 360) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(template="shelfmark", title=dict(text=title), height=height)
-    return fig
+def _layout(title: str, height: int, **extra) -> dict:
+    layout = {"template": copy.deepcopy(_TEMPLATE_JSON), "title": {"text": title},
+              "height": height}
+    layout.update(extra)
+    return layout
 
 
 def _axis_title(metrics) -> str:
@@ -51,88 +62,100 @@ def _axis_title(metrics) -> str:
     return labels.pop() if len(labels) == 1 else "value"
 
 
-def make_trend_figure(data, height: int = 360) -> go.Figure:
+def make_trend_figure(data, height: int = 360) -> dict:
     """Draw one line (or stacked bar) per metric over the period's buckets."""
     panel = data.panel
-    fig = _base(data.title, height)
     frame = data.frame
     stacked = panel.kind == "stacked"
+    traces = []
     for i, code in enumerate(panel.metrics):
         part = frame[frame["metric"] == code]
         if part.empty:
             continue
         metric = CATALOGUE[code]
         color = PALETTE[i % len(PALETTE)]
-        text = [format_value(v, metric) for v in part["value"]]
-        common = dict(x=part["period"], y=part["value"], name=metric.label, text=text,
-                      hovertemplate="%{x}<br>" + metric.label + ": %{text}<extra></extra>")
+        values = [float(v) for v in part["value"]]
+        trace = {"x": list(part["period"]), "y": values, "name": metric.label,
+                 "text": [format_value(v, metric) for v in values],
+                 "hovertemplate": "%{x}<br>" + metric.label + ": %{text}<extra></extra>"}
         if stacked:
-            fig.add_trace(go.Bar(marker_color=color, textposition="none", **common))
+            trace.update(type="bar", marker={"color": color}, textposition="none")
         else:
-            fig.add_trace(go.Scatter(mode="lines+markers", line=dict(color=color, width=2.5),
-                                     marker=dict(size=5), **common))
+            trace.update(type="scatter", mode="lines+markers",
+                         line={"color": color, "width": 2.5}, marker={"size": 5})
+        traces.append(trace)
     first = CATALOGUE[panel.metrics[0]]
-    if panel.kind == "ratio" and getattr(first, "benchmark", None):
-        fig.add_hline(y=first.benchmark, line=dict(color="#4c6272", dash="dash", width=1.5),
-                      annotation_text=first.benchmark_label, annotation_position="top left",
-                      annotation_font=dict(size=12, color="#4c6272"))
-    fig.update_layout(barmode="stack" if stacked else None, showlegend=len(panel.metrics) > 1)
-    fig.update_yaxes(title_text=_axis_title(panel.metrics), tickformat=hover_format(first))
-    fig.update_xaxes(type="category", title_text=None)
+    yaxis = {"title": {"text": _axis_title(panel.metrics)}, "tickformat": hover_format(first)}
     if first.unit == "percent":
-        fig.update_yaxes(range=[0, 100])
-    return fig
+        yaxis["range"] = [0, 100]
+    layout = _layout(data.title, height, showlegend=len(panel.metrics) > 1, yaxis=yaxis,
+                     xaxis={"type": "category"})
+    if stacked:
+        layout["barmode"] = "stack"
+    benchmark = getattr(first, "benchmark", None)
+    if panel.kind == "ratio" and benchmark:
+        layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
+                             "y0": benchmark, "y1": benchmark,
+                             "line": {"color": MUTED, "dash": "dash", "width": 1.5}}]
+        layout["annotations"] = [{"xref": "paper", "x": 0, "yref": "y", "y": benchmark,
+                                  "text": first.benchmark_label, "showarrow": False,
+                                  "xanchor": "left", "yanchor": "bottom",
+                                  "font": {"size": 12, "color": MUTED}}]
+    return {"data": traces, "layout": layout}
 
 
-def make_breakdown_figure(data, height: int = 360) -> go.Figure:
-    """Draw a horizontal bar per metric with its value and share of the total."""
+def make_breakdown_figure(data, height: int = 360) -> dict:
+    """Draw a horizontal bar per metric with its value and, for parts of a whole, its share."""
     panel = data.panel
     frame = data.frame.iloc[::-1]  # plotly draws the first bar at the bottom
-    fig = _base(data.title, height)
     metrics = [CATALOGUE[m] for m in frame["metric"]]
-    total = frame["value"].sum()
-    shares = panel.kind != "shares" and all(m.unit == metrics[0].unit for m in metrics) and \
-        metrics and metrics[0].unit != "percent" and not metrics[0].derived and total > 0
+    values = [float(v) for v in frame["value"]]
+    total = sum(values)
+    shares = (panel.kind != "shares" and bool(metrics) and total > 0
+              and all(m.unit == metrics[0].unit for m in metrics)
+              and metrics[0].unit != "percent" and not any(m.derived for m in metrics))
     labels = []
-    for metric, value in zip(metrics, frame["value"]):
+    for metric, value in zip(metrics, values):
         text = format_value(value, metric)
         if shares:
             text += f"  ({value / total:.0%})"
         labels.append(text)
-    fig.add_trace(go.Bar(
-        x=frame["value"], y=frame["label"], orientation="h", text=labels,
-        textposition="outside", cliponaxis=False,
-        marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(frame))][::-1],
-        hovertemplate="%{y}: %{text}<extra></extra>",
-    ))
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(values))][::-1]
     first = metrics[0] if metrics else None
-    fig.update_layout(showlegend=False, margin=dict(l=20, r=90, t=60, b=50))
-    fig.update_xaxes(title_text=_axis_title(panel.metrics), showgrid=True, gridcolor=GRID,
-                     tickformat=hover_format(first) if first else None, rangemode="tozero")
-    fig.update_yaxes(title_text=None, gridcolor="rgba(0,0,0,0)", automargin=True)
+    xaxis = {"title": {"text": _axis_title(panel.metrics)}, "showgrid": True,
+             "gridcolor": GRID, "rangemode": "tozero",
+             "tickformat": hover_format(first) if first else None}
     if first is not None and first.unit == "percent":
-        fig.update_xaxes(range=[0, 105])
-    return fig
+        xaxis["range"] = [0, 105]
+    elif values:
+        xaxis["range"] = [0, max(values) * 1.25]  # room for the value labels
+    trace = {"type": "bar", "orientation": "h", "x": values, "y": list(frame["label"]),
+             "text": labels, "textposition": "outside", "cliponaxis": False,
+             "marker": {"color": colors}, "hovertemplate": "%{y}: %{text}<extra></extra>"}
+    layout = _layout(data.title, height, showlegend=False, xaxis=xaxis,
+                     yaxis={"automargin": True, "gridcolor": "rgba(0,0,0,0)"},
+                     margin={"l": 20, "r": 30, "t": 64, "b": 50})
+    return {"data": [trace], "layout": layout}
 
 
-def make_panel_figure(data, height: int = 360) -> go.Figure:
+def make_panel_figure(data, height: int = 360) -> dict:
     """Draw a panel with the figure function its kind calls for."""
     if data.panel.kind in ("breakdown", "shares"):
         return make_breakdown_figure(data, height)
     return make_trend_figure(data, height)
 
 
-def make_sparkline(frame, metric, height: int = 48) -> go.Figure:
+def make_sparkline(frame, metric, height: int = 48) -> dict:
     """Draw a small unlabelled line of a KPI's history."""
-    fig = go.Figure(go.Scatter(
-        x=list(frame["period"]), y=list(frame["value"]), mode="lines",
-        line=dict(color=NHS_BLUE, width=1.5), fill="tozeroy", fillcolor="rgba(0,94,184,0.08)",
-        text=[format_value(v, metric) for v in frame["value"]],
-        hovertemplate="%{x}: %{text}<extra></extra>",
-    ))
-    fig.update_layout(
-        template="shelfmark", height=height, margin=dict(l=0, r=0, t=2, b=2),
-        xaxis=dict(visible=False, type="category"), yaxis=dict(visible=False),
-        showlegend=False,
-    )
-    return fig
+    values = [float(v) for v in frame["value"]]
+    trace = {"type": "scatter", "mode": "lines", "x": list(frame["period"]), "y": values,
+             "line": {"color": NHS_BLUE, "width": 1.5}, "fill": "tozeroy",
+             "fillcolor": "rgba(0,94,184,0.08)",
+             "text": [format_value(v, metric) for v in values],
+             "hovertemplate": "%{x}: %{text}<extra></extra>"}
+    layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 2, "b": 2},
+              "xaxis": {"visible": False, "type": "category", "fixedrange": True},
+              "yaxis": {"visible": False, "fixedrange": True},
+              "showlegend": False, "paper_bgcolor": "rgba(0,0,0,0)",
+              "plot_bgcolor": "rgba(0,0,0,0)", "separators": ".,"}
+    return {"data": [trace], "layout": layout}

@@ -238,29 +238,25 @@ def aggregate(
     ).group_by(base.c.metric, base.c.aggregation, base.c.period_type, base.c.fy, base.c.idx)
     with db.session() as session:
         rows = session.execute(stmt).all()
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(rows, columns=["metric", "aggregation", "period_type", "fy", "idx",
-                                        "total", "mean", "latest", "periods"])
-    pick = {"sum": "total", "latest": "latest", "mean": "mean"}
-    frame["value"] = [float(r[pick[r["aggregation"]]]) for _, r in frame.iterrows()]
-    # Where a metric is stored at more than one period type, keep the finest for each bucket.
-    frame["fineness"] = frame["period_type"].map(MONTHS_IN)
-    frame = frame.sort_values("fineness").drop_duplicates(["metric", "fy", "idx"], keep="first")
-    if granularity == "range":
-        frame["bucket"] = None
-        span = period.months
-    else:
-        frame["bucket"] = [
-            bucket_from_key(int(f), int(i), granularity, fy_start_month)
-            for f, i in zip(frame["fy"], frame["idx"])
-        ]
-        span = MONTHS_IN[granularity]
-    frame["expected"] = [max(1, span // MONTHS_IN[t]) for t in frame["period_type"]]
-    frame["periods"] = frame["periods"].astype(int)
-    return frame.sort_values(["metric", "bucket"] if granularity != "range" else ["metric"])[
-        columns
-    ].reset_index(drop=True)
+    span = period.months if granularity == "range" else MONTHS_IN[granularity]
+    chosen: dict[tuple, dict] = {}
+    for metric, aggregation, ptype, fy_key, idx, total, mean, latest, periods in rows:
+        value = {"sum": total, "latest": latest, "mean": mean}[aggregation]
+        key = (metric, fy_key, idx)
+        # Where a metric is stored at more than one period type, keep the finest per bucket.
+        if key in chosen and MONTHS_IN[chosen[key]["period_type"]] <= MONTHS_IN[ptype]:
+            continue
+        chosen[key] = {
+            "metric": metric,
+            "bucket": None if granularity == "range"
+            else bucket_from_key(int(fy_key), int(idx), granularity, fy_start_month),
+            "value": float(value),
+            "periods": int(periods),
+            "period_type": ptype,
+            "expected": max(1, span // MONTHS_IN[ptype]),
+        }
+    records = sorted(chosen.values(), key=lambda r: (r["metric"], r["bucket"] or dt.date.min))
+    return pd.DataFrame(records, columns=columns)
 
 
 def batches_for_service(db: Database, viewer: Viewer, service_code: str) -> list[dict[str, Any]]:

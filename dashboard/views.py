@@ -274,11 +274,14 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
                catalogue: Catalogue = CATALOGUE) -> DashboardView:
     """Resolve the state against the data and compute every KPI and panel of a page."""
     messages = list(state.problems)
-    code = state.service or queries.first_service_code(db, viewer)
-    service = queries.get_service(db, viewer, code) if code else None
+    service = queries.get_service(db, viewer, state.service) if state.service else None
     if service is None:
         if state.service:
-            messages.append(f"No service with code '{state.service}' is available.")
+            messages.append(f"No service with code '{state.service}' is available; showing "
+                            "the first service instead.")
+        code = queries.first_service_code(db, viewer)
+        service = queries.get_service(db, viewer, code) if code else None
+    if service is None:
         spec = page_spec(page_key, None)
         return DashboardView(spec, replace(state, service=None), None, 4, None, messages=messages,
                              empty_message="There is no service to show yet. Load the demo data "

@@ -1,0 +1,141 @@
+"""Browser tests in headless Chromium: pages load cleanly, filters work, the URL keeps state."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboard import demo
+from dashboard.db import Database
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PAGES = {"overview": "/", "staffing": "/staffing", "finance": "/finance",
+         "activity": "/activity", "impact": "/impact"}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory):
+    """Serve a freshly seeded app from a background thread for the whole session."""
+    from app import create_app
+
+    path = tmp_path_factory.mktemp("browser") / "demo.db"
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    db.upgrade()
+    demo.seed_demo(db, seed=20240401, n_services=8)
+    db.dispose()
+    app = create_app({"DATABASE_URL": url, "CACHE_TYPE": "NullCache"})
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def watched_page(page):
+    """A page that records console errors and uncaught exceptions."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.errors = errors
+    return page
+
+
+def wait_ready(page):
+    page.wait_for_selector("#page-content .js-plotly-plot .main-svg", timeout=20000)
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_loads_without_console_errors(watched_page, base_url, name):
+    page = watched_page
+    page.goto(base_url + PAGES[name])
+    wait_ready(page)
+    assert page.locator(".kpi-tile").count() >= 4
+    assert page.locator(".synthetic-banner").inner_text().startswith("Demo data (synthetic)")
+    title = page.locator("h1.page-title").inner_text()
+    assert re.search(r"\d{4}/\d{2}", title), title  # the financial year is named
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_filter_updates_charts_and_url_and_reload_restores(watched_page, base_url):
+    page = watched_page
+    page.goto(base_url + "/activity")
+    wait_ready(page)
+    assert "by month" in page.locator("#page-content").inner_text()
+    page.get_by_label("Quarter").check()
+    page.wait_for_function("window.location.search.includes('granularity=quarter')")
+    page.wait_for_function(
+        "document.querySelector('#page-content').innerText.includes('by quarter')")
+    url = page.url
+    assert "service=" in url and "from=" in url and "to=" in url
+    page.reload()
+    wait_ready(page)
+    assert page.get_by_label("Quarter").is_checked()
+    assert "by quarter" in page.locator("#page-content").inner_text()
+    assert page.errors == []
+
+
+def test_changing_service_updates_tiles(watched_page, base_url):
+    page = watched_page
+    page.goto(base_url + "/")
+    wait_ready(page)
+    before_subtitle = page.locator(".page-subtitle").inner_text()
+    before_value = page.locator("#kpi-searches .kpi-value").inner_text()
+    page.locator("#filter-service").click()
+    options = page.locator(".dash-dropdown-option")
+    options.nth(3).click()
+    page.wait_for_function(
+        "(before) => document.querySelector('.page-subtitle').innerText !== before",
+        arg=before_subtitle)
+    after_value = page.locator("#kpi-searches .kpi-value").inner_text()
+    assert page.locator(".page-subtitle").inner_text() != before_subtitle
+    assert after_value != before_value
+    assert "service=" in page.url
+    assert page.errors == []
+
+
+def test_period_without_data_says_so(watched_page, base_url):
+    page = watched_page
+    code = "DEMO001"
+    page.goto(f"{base_url}/finance?service={code}&from=2010-04&to=2011-03&granularity=year")
+    page.wait_for_selector(".empty-state")
+    text = page.locator("#page-content").inner_text()
+    assert "has no figures for 2010/11" in text
+    assert page.locator(".kpi-tile").count() == 0
+    assert page.errors == []
+
+
+def test_bad_link_is_explained_not_crashed(watched_page, base_url):
+    page = watched_page
+    page.goto(base_url + "/staffing?service=NOPE&granularity=decade&from=2024-99")
+    page.wait_for_selector(".alert-warning")
+    text = page.locator("#page-content").inner_text()
+    assert "No service with code 'NOPE' is available" in text
+    assert "granularity" in text.lower()
+    assert page.errors == []
+
+
+def test_unknown_address_shows_not_found(watched_page, base_url):
+    page = watched_page
+    page.goto(base_url + "/no-such-page")
+    page.wait_for_selector("text=Page not found")
+    assert page.errors == []
