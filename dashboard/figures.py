@@ -27,7 +27,7 @@ FONT = "Arial, 'Helvetica Neue', Helvetica, sans-serif"
 TEMPLATE = go.layout.Template(
     layout=go.Layout(
         font=dict(family=FONT, size=13, color=TEXT),
-        title=dict(font=dict(size=15, color=TEXT), x=0, xanchor="left", xref="paper",
+        title=dict(font=dict(size=15, color=TEXT), x=0.015, xanchor="left", xref="container",
                    y=0.98, yanchor="top", yref="container"),
         colorway=PALETTE,
         separators=".,",

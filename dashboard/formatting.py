@@ -72,10 +72,8 @@ def format_change(pct: float | None) -> str:
 
 def hover_format(metric) -> str:
     """Return a d3 format for chart hover labels and ticks."""
-    if metric.unit == "percent":
-        return ",.1f"
-    if metric.unit in ("wte",):
-        return ",.1f"
     if getattr(metric, "display", "") == "one_in_n":
         return ",.0f"
+    if metric.unit in ("percent", "wte"):
+        return ",.1f"
     return ",.0f"

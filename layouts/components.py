@@ -146,14 +146,14 @@ def kpi_tile(item: KpiView, view: DashboardView) -> dbc.Card:
 
 
 def panel_card(data: PanelData) -> dbc.Card:
-    """Return a chart card for a panel, or its empty state."""
-    header = html.Div([html.H3(data.panel.title, className="panel-title"),
-                       html.P(data.panel.description, className="panel-description")])
+    """Return a chart card for a panel (its title is in the chart), or its empty state."""
+    caption = html.P(data.panel.description, className="panel-description")
     if data.empty_message:
-        body = [header, empty_state(data.empty_message, "bi-bar-chart")]
+        body = [html.H3(data.panel.title, className="panel-title"),
+                empty_state(data.empty_message, "bi-bar-chart"), caption]
     else:
-        body = [header, dcc.Graph(figure=make_panel_figure(data), config=CONFIG,
-                                  id=f"panel-{data.panel.key}", className="panel-graph")]
+        body = [dcc.Graph(figure=make_panel_figure(data), config=CONFIG,
+                          id=f"panel-{data.panel.key}", className="panel-graph"), caption]
         body += [html.P(note, className="panel-note") for note in data.notes]
     return dbc.Card(dbc.CardBody(body), className="panel-card h-100")
 
