@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmark page callbacks at 50k and 5M observations",
                        description="Build national-scale databases and time every page's "
                        "callback against the bare SQL aggregate; report p50/p95 and peak RSS.")
-    p.add_argument("--services", type=int, default=1000, help="services in the large database")
+    p.add_argument("--services", type=int, default=1200, help="services in the large database")
     p.add_argument("--years", type=int, default=10, help="years in the large database")
     p.add_argument("--repeat", type=int, default=30, help="calls per measurement")
     p.add_argument("--database-url", default=None,

@@ -1,0 +1,92 @@
+"""Insert observations in bulk: COPY on PostgreSQL, chunked executemany on SQLite."""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import islice
+from typing import Iterable, Iterator, Optional
+
+from sqlalchemy.engine import Connection
+
+ObservationRow = tuple[int, int, str, dt.date, str, Optional[float], Optional[str], bool, int]
+"""(service_id, metric_id, period_type, period_start, team, value, missing_reason, imputed,
+batch_id)"""
+
+COLUMNS: tuple[str, ...] = (
+    "service_id",
+    "metric_id",
+    "period_type",
+    "period_start",
+    "team",
+    "value",
+    "missing_reason",
+    "imputed",
+    "batch_id",
+)
+CHUNK_SIZE = 50_000
+
+_COLUMN_LIST = ", ".join(COLUMNS)
+_COPY_SQL = f"COPY observation ({_COLUMN_LIST}) FROM STDIN"
+_INSERT_SQL = (
+    f"INSERT INTO observation ({_COLUMN_LIST}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+)
+
+
+def insert_observations(
+    connection: Connection, rows: Iterable[ObservationRow], chunk_size: int = CHUNK_SIZE
+) -> int:
+    """Insert observation rows through the connection's open transaction; return the count.
+
+    Rows are streamed: an iterator of millions of tuples is never held in memory at once. The
+    caller owns the transaction, so a failure part-way leaves nothing once it rolls back.
+    """
+    dialect = connection.dialect.name
+    driver = connection.connection.driver_connection
+    if dialect == "postgresql":
+        return _copy_postgres(driver, rows)
+    if dialect == "sqlite":
+        return _executemany_sqlite(driver, rows, chunk_size)
+    raise NotImplementedError(f"bulk insertion is not implemented for {dialect}")
+
+
+def _copy_postgres(driver, rows: Iterable[ObservationRow]) -> int:
+    """Stream rows into the observation table with psycopg 3 COPY."""
+    count = 0
+    with driver.cursor() as cursor:
+        with cursor.copy(_COPY_SQL) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+                count += 1
+    return count
+
+
+def _sqlite_rows(rows: Iterable[ObservationRow]) -> Iterator[tuple]:
+    """Store dates as ISO text, as SQLAlchemy's SQLite Date type does."""
+    iso: dict[dt.date, str] = {}
+    for row in rows:
+        day = row[3]
+        if isinstance(day, dt.date):
+            text = iso.get(day)
+            if text is None:
+                text = iso[day] = day.isoformat()
+            yield (row[0], row[1], row[2], text, *row[4:])
+        else:
+            yield row
+
+
+def _executemany_sqlite(driver, rows: Iterable[ObservationRow], chunk_size: int) -> int:
+    """Insert rows with the sqlite3 cursor, a chunk at a time."""
+    count = 0
+    stream = _sqlite_rows(rows)
+    cursor = driver.cursor()
+    try:
+        while True:
+            chunk = list(islice(stream, chunk_size))
+            if not chunk:
+                break
+            cursor.executemany(_INSERT_SQL, chunk)
+            count += len(chunk)
+    finally:
+        cursor.close()
+    return count
