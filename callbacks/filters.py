@@ -54,7 +54,7 @@ def update_page(service, start, end, granularity, categories, page_key):
         return (content, no_update, no_update, no_update, no_update, no_update,
                 *[no_update] * len(PAGE_ORDER))
     options = [{"label": m.strftime("%b %Y"), "value": month_key(m)}
-               for m in month_options(view.extent)]
+               for m in month_options(view.extent, view.state)]
     search = view.state.to_query() if view.service else ""
     start_value = month_key(view.state.start) if view.state.start else None
     end_value = month_key(view.state.end) if view.state.end else None

@@ -120,18 +120,19 @@ def resolve_period(state: ViewState, extent: tuple[dt.date, dt.date] | None,
     return replace(state, start=start, end=end), notes
 
 
-def month_options(extent: tuple[dt.date, dt.date] | None, months_back: int = 0) -> list[dt.date]:
-    """List the months a period picker offers, oldest first."""
-    if extent is None:
-        return []
-    first, last = extent
-    first = add_months(first, -months_back)
-    months = []
-    current = first
-    while current <= last:
-        months.append(current)
-        current = add_months(current, 1)
-    return months
+def month_options(extent: tuple[dt.date, dt.date] | None,
+                  state: ViewState | None = None) -> list[dt.date]:
+    """List the months a period picker offers, oldest first: the data's months plus the chosen
+    ones (a period outside the data stays selected, and the page says it has no figures)."""
+    months = set()
+    if extent is not None:
+        current, last = extent
+        while current <= last:
+            months.add(current)
+            current = add_months(current, 1)
+    if state is not None:
+        months.update(m for m in (state.start, state.end) if m)
+    return sorted(months)
 
 
 __all__ = ["ViewState", "parse_state", "resolve_period", "month_options", "CATEGORIES"]

@@ -41,7 +41,7 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
 
 def _month_options(view: DashboardView) -> list[dict]:
     return [{"label": m.strftime("%b %Y"), "value": month_key(m)}
-            for m in month_options(view.extent)]
+            for m in month_options(view.extent, view.state)]
 
 
 def service_options(services) -> list[dict]:
