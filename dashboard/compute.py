@@ -62,10 +62,19 @@ class Kpi:
     previous: float | None
     coverage: float | None
     higher_is_better: bool | None
+    previous_coverage: float | None = None
+    is_total: bool = False  # a sum over time, which an incomplete period understates
+
+    @property
+    def previous_incomplete(self) -> bool:
+        """Return whether the earlier period is too incomplete to compare a total with."""
+        if not self.is_total or self.previous is None:
+            return False
+        return (self.previous_coverage or 0) < (self.coverage or 0) - 1e-9
 
     @property
     def change(self) -> float | None:
-        if self.value is None or self.previous is None:
+        if self.value is None or self.previous is None or self.previous_incomplete:
             return None
         return self.value - self.previous
 
@@ -110,8 +119,18 @@ def kpis(codes, current: pd.DataFrame, previous: pd.DataFrame,
             previous=_lookup(then, code, "value"),
             coverage=_lookup(now, code, "coverage"),
             higher_is_better=metric.higher_is_better,
+            previous_coverage=_lookup(then, code, "coverage"),
+            is_total=_is_total(metric, catalogue),
         ))
     return result
+
+
+def _is_total(metric, catalogue: Catalogue) -> bool:
+    """Return whether a metric sums over time (directly, or as a total of sums)."""
+    if not metric.derived:
+        return metric.aggregation == "sum"
+    parts = [*metric.numerator, *metric.denominator]
+    return any(catalogue[c].aggregation == "sum" for c in parts)
 
 
 def _lookup(frame: pd.DataFrame | None, code: str, column: str) -> float | None:

@@ -126,6 +126,10 @@ def kpi_tile(item: KpiView, view: DashboardView) -> dbc.Card:
             html.Span(f" vs {view.comparison_label} ({format_value(kpi.previous, metric)})",
                       className="kpi-previous"),
         ], className=f"kpi-change {kpi.assessment}"))
+    elif kpi.value is not None and kpi.previous_incomplete:
+        children.append(html.Div(
+            f"No comparison: {view.comparison_label} is incomplete "
+            f"({kpi.previous_coverage:.0%} reported)", className="kpi-change neutral"))
     elif kpi.value is not None:
         children.append(html.Div(f"No figure for {view.comparison_label} to compare",
                                  className="kpi-change neutral"))

@@ -75,3 +75,14 @@ def test_formatting():
     assert format_change(12.04) == "+12.0%"
     assert format_change(-3.46) == "-3.5%"
     assert format_change(0.01) == "no change"
+
+
+def test_total_is_not_compared_with_an_incomplete_earlier_period():
+    partial = Kpi("x", "X", 120, 60, 1.0, True, previous_coverage=0.5, is_total=True)
+    assert partial.previous_incomplete and partial.change is None and partial.direction is None
+    # A stock (latest value) is comparable whatever the coverage.
+    stock = Kpi("x", "X", 120, 60, 1.0, True, previous_coverage=0.5, is_total=False)
+    assert not stock.previous_incomplete and stock.change == 60
+    # Equally incomplete periods compare like with like.
+    same = Kpi("x", "X", 110, 100, 11 / 12, True, previous_coverage=11 / 12, is_total=True)
+    assert same.direction == "up"
