@@ -27,7 +27,7 @@ class AppContext:
         """Return a cached result keyed by `parts` and the data version, computing on a miss."""
         if self.cache is None:
             return compute()
-        version = queries.data_version(self.db)
+        version = queries.data_version(self.db, current_viewer())
         raw = repr((version, *parts)).encode()
         key = "shelfmark:" + hashlib.sha256(raw).hexdigest()
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import uuid
 
 import pytest
 from flask import Flask
@@ -21,13 +22,13 @@ def redis_available() -> bool:
         return False
 
 
-def make_cache(kind: str, tmp_path) -> Cache:
+def make_cache(kind: str, tmp_path, prefix: str) -> Cache:
     config = {"CACHE_TYPE": kind, "CACHE_DEFAULT_TIMEOUT": 60}
     if kind == "FileSystemCache":
         config["CACHE_DIR"] = str(tmp_path / "cache")
     if kind == "RedisCache":
         config["CACHE_REDIS_URL"] = "redis://127.0.0.1:6379/15"
-        config["CACHE_KEY_PREFIX"] = f"shelfmark-test-{tmp_path.name}:"
+        config["CACHE_KEY_PREFIX"] = f"shelfmark-test-{prefix}:"
     return Cache(Flask(__name__), config=config)
 
 
@@ -37,8 +38,9 @@ def test_cache_is_shared_and_keyed_by_data_version(kind, tmp_path, sqlite_db):
         pytest.skip("no Redis server on 127.0.0.1:6379")
     config = load_config(environ={})
     # Two contexts with separate cache clients on one store stand for two gunicorn workers.
-    first = AppContext(sqlite_db, config, make_cache(kind, tmp_path))
-    second = AppContext(sqlite_db, config, make_cache(kind, tmp_path))
+    prefix = uuid.uuid4().hex  # runs must not see each other's entries
+    first = AppContext(sqlite_db, config, make_cache(kind, tmp_path, prefix))
+    second = AppContext(sqlite_db, config, make_cache(kind, tmp_path, prefix))
     calls = []
 
     def compute():

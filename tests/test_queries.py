@@ -116,7 +116,7 @@ def test_extent_and_services(tiny_db):
 def test_data_version_changes_with_batches(tiny_db):
     from dashboard.models import ImportBatch
 
-    before = queries.data_version(tiny_db)
+    before = queries.data_version(tiny_db, V)
     with tiny_db.session() as session:
         session.add(ImportBatch(created_by="tests", kind="test", rows_added=5))
-    assert queries.data_version(tiny_db) != before
+    assert queries.data_version(tiny_db, V) != before
