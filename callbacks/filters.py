@@ -9,10 +9,10 @@ from dash import Input, Output, State, no_update
 
 from dashboard import context
 from dashboard.periods import month_key
-from dashboard.state import DASHBOARD_CATEGORIES, month_options, parse_state
+from dashboard.state import DASHBOARD_CATEGORIES, parse_state
 from dashboard.views import PAGE_ORDER, build_view
 from layouts import ids
-from layouts.components import PAGE_PATHS, page_body
+from layouts.components import PAGE_PATHS, month_dropdown_options, page_body
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,7 @@ def update_page(service, start, end, granularity, categories, page_key):
                              color="danger")]
         return (content, no_update, no_update, no_update, no_update, no_update,
                 *[no_update] * len(PAGE_ORDER))
-    options = [{"label": m.strftime("%b %Y"), "value": month_key(m)}
-               for m in month_options(view.extent, view.state)]
+    options = month_dropdown_options(view)
     search = view.state.to_query() if view.service else ""
     start_value = month_key(view.state.start) if view.state.start else None
     end_value = month_key(view.state.end) if view.state.end else None

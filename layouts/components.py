@@ -39,9 +39,18 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
     )
 
 
-def _month_options(view: DashboardView) -> list[dict]:
+def month_dropdown_options(view: DashboardView) -> list[dict]:
+    """Return the period pickers' options: the data's months plus any chosen outside them."""
     return [{"label": m.strftime("%b %Y"), "value": month_key(m)}
             for m in month_options(view.extent, view.state)]
+
+
+def _month_picker(component_id: str, label: str, options: list[dict], month) -> dbc.Col:
+    return dbc.Col([
+        dbc.Label(label, html_for=component_id, className="filter-label"),
+        dcc.Dropdown(id=component_id, options=options,
+                     value=month_key(month) if month else None, clearable=False),
+    ], lg=2, md=3, xs=6)
 
 
 def service_options(services) -> list[dict]:
@@ -53,6 +62,7 @@ def filter_bar(view: DashboardView, services, page_key: str) -> html.Div:
     """Return the filter controls set to the view's state."""
     state = view.state
     show_categories = page_key == "overview"
+    months = month_dropdown_options(view)
     return html.Div(
         dbc.Row([
             dbc.Col([
@@ -61,18 +71,8 @@ def filter_bar(view: DashboardView, services, page_key: str) -> html.Div:
                              value=state.service, clearable=False, searchable=True,
                              placeholder="Choose a library service"),
             ], lg=4, md=12),
-            dbc.Col([
-                dbc.Label("From", html_for=ids.PERIOD_FROM, className="filter-label"),
-                dcc.Dropdown(id=ids.PERIOD_FROM, options=_month_options(view),
-                             value=month_key(state.start) if state.start else None,
-                             clearable=False),
-            ], lg=2, md=3, xs=6),
-            dbc.Col([
-                dbc.Label("To", html_for=ids.PERIOD_TO, className="filter-label"),
-                dcc.Dropdown(id=ids.PERIOD_TO, options=_month_options(view),
-                             value=month_key(state.end) if state.end else None,
-                             clearable=False),
-            ], lg=2, md=3, xs=6),
+            _month_picker(ids.PERIOD_FROM, "From", months, state.start),
+            _month_picker(ids.PERIOD_TO, "To", months, state.end),
             dbc.Col([
                 dbc.Label("Show by", html_for=ids.GRANULARITY, className="filter-label"),
                 dbc.RadioItems(
