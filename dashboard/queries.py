@@ -241,16 +241,19 @@ def aggregate(
         rows = session.execute(stmt).all()
     span = period.months if granularity == "range" else MONTHS_IN[granularity]
     chosen: dict[tuple, dict] = {}
+    starts: dict[tuple, dt.date | None] = {}
     for metric, aggregation, ptype, fy_key, idx, total, mean, latest, periods in rows:
         value = {"sum": total, "latest": latest, "mean": mean}[aggregation]
         key = (metric, fy_key, idx)
         # Where a metric is stored at more than one period type, keep the finest per bucket.
         if key in chosen and MONTHS_IN[chosen[key]["period_type"]] <= MONTHS_IN[ptype]:
             continue
+        if (fy_key, idx) not in starts:
+            starts[(fy_key, idx)] = None if granularity == "range" else \
+                bucket_from_key(int(fy_key), int(idx), granularity, fy_start_month)
         chosen[key] = {
             "metric": metric,
-            "bucket": None if granularity == "range"
-            else bucket_from_key(int(fy_key), int(idx), granularity, fy_start_month),
+            "bucket": starts[(fy_key, idx)],
             "value": float(value),
             "periods": int(periods),
             "period_type": ptype,

@@ -319,13 +319,13 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
         queries.aggregate(*args, stored, history, state.granularity, fy_start), wanted)
     series = _label_buckets(series, state.granularity, fy_start, catalogue)
 
+    by_metric = {code: part for code, part in series.groupby("metric", sort=False)}
+    empty_series = series.iloc[0:0]
     for kpi in kpis(kpi_codes, current, previous, catalogue):
-        spark = series[series["metric"] == kpi.code]
+        spark = by_metric.get(kpi.code, empty_series)
         view.kpis.append(KpiView(kpi, catalogue[kpi.code], spark))
-    in_range = series[(series["bucket"] >= period.start) & (series["bucket"] <= period.end)] \
-        if not series.empty else series
     for panel in panels:
-        view.panels.append(_panel_data(panel, current, in_range, view, catalogue))
+        view.panels.append(_panel_data(panel, current, by_metric, empty_series, view, catalogue))
     return view
 
 
@@ -334,13 +334,15 @@ def _label_buckets(series: pd.DataFrame, granularity: str, fy_start: int,
     if series.empty:
         return series.assign(period=pd.Series(dtype=object), label=pd.Series(dtype=object))
     series = series.copy()
-    series["period"] = [period_label(b, granularity, fy_start) for b in series["bucket"]]
+    labels = {b: period_label(b, granularity, fy_start) for b in set(series["bucket"])}
+    series["period"] = [labels[b] for b in series["bucket"]]
     series["label"] = [catalogue[m].label for m in series["metric"]]
     return series
 
 
-def _panel_data(panel: Panel, current: pd.DataFrame, series: pd.DataFrame, view: DashboardView,
-                catalogue: Catalogue) -> PanelData:
+def _panel_data(panel: Panel, current: pd.DataFrame, by_metric: dict, empty: pd.DataFrame,
+                view: DashboardView, catalogue: Catalogue) -> PanelData:
+    """Select a panel's figures: period totals for breakdowns, the period's buckets for trends."""
     granularity = view.state.granularity
     when = view.period_label
     if panel.kind in ("breakdown", "shares"):
@@ -354,13 +356,14 @@ def _panel_data(panel: Panel, current: pd.DataFrame, series: pd.DataFrame, view:
         if panel.kind == "shares":
             title = f"{panel.title} (% of respondents), {when}"
     else:
-        frame = series[series["metric"].isin(panel.metrics)].copy()
+        period = view.state.period
+        parts = [by_metric[m] for m in panel.metrics if m in by_metric]
+        frame = pd.concat(parts) if parts else empty
+        frame = frame[(frame["bucket"] >= period.start) & (frame["bucket"] <= period.end)]
         per = GRANULARITY_LABELS[granularity].lower()
         title = f"{panel.title} by {per}, {when}"
     notes = []
     if not frame.empty and (frame["coverage"] < 1).any():
         notes.append("Some periods are incomplete: not every month was reported.")
-    empty = None
-    if frame.empty:
-        empty = f"No figures for {panel.title.lower()} in {when}."
-    return PanelData(panel, title, frame.reset_index(drop=True), granularity, empty, notes)
+    message = f"No figures for {panel.title.lower()} in {when}." if frame.empty else None
+    return PanelData(panel, title, frame.reset_index(drop=True), granularity, message, notes)
