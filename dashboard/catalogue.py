@@ -201,17 +201,16 @@ STORED: tuple[MetricDef, ...] = (
     # --- NHS impact ---
     _m("impact_responses", "Impact questionnaire responses", _IMP, "count", "sum", True,
        "Completed LKS impact questionnaires received.", IMPACT, short="Responses"),
-    _m("impact_patient_care_pct", "Reported impact on patient care (%)", _IMP, "percent", "mean",
-       True, "Share of impact questionnaire respondents reporting a direct or expected impact on "
-       "patient care.", IMPACT, short="Patient care"),
-    _m("impact_decision_making_pct", "Reported impact on decision making (%)", _IMP, "percent",
-       "mean", True, "Share of respondents reporting better informed decision making.", IMPACT,
-       short="Decision making"),
-    _m("impact_time_saved_pct", "Reported time saved (%)", _IMP, "percent", "mean", True,
-       "Share of respondents reporting that the service saved them time.", IMPACT,
-       short="Time saved"),
-    _m("impact_learning_pct", "Reported impact on learning and CPD (%)", _IMP, "percent", "mean",
-       True, "Share of respondents reporting an impact on personal learning or CPD.", IMPACT,
+    _m("impact_patient_care", "Respondents reporting impact on patient care", _IMP, "count",
+       "sum", True, "Impact questionnaire respondents reporting a direct or expected impact on "
+       "patient care.", IMPACT, short="Impact on patient care"),
+    _m("impact_decision_making", "Respondents reporting better decision making", _IMP, "count",
+       "sum", True, "Respondents reporting better informed decision making.", IMPACT,
+       short="Better decision making"),
+    _m("impact_time_saved", "Respondents reporting time saved", _IMP, "count", "sum", True,
+       "Respondents reporting that the service saved them time.", IMPACT, short="Time saved"),
+    _m("impact_learning", "Respondents reporting impact on learning and CPD", _IMP, "count",
+       "sum", True, "Respondents reporting an impact on personal learning or CPD.", IMPACT,
        short="Learning and CPD"),
     # --- US Public Libraries Survey (IMLS PLS) ---
     _m("pls_population_lsa", "Population of legal service area", _CTX, "count", "latest", None,
@@ -329,6 +328,19 @@ DERIVED: tuple[DerivedDef, ...] = (
     DerivedDef("trained_total", "People trained", _ACT, "count", _TRAINED,
                higher_is_better=True,
                definition="User education plus induction attendances."),
+    *(
+        DerivedDef(f"impact_{key}_pct", f"Reported {what} (% of respondents)", _IMP, "percent",
+                   (f"impact_{key}",), ("impact_responses",), scale=100.0,
+                   higher_is_better=True, short=short, source=IMPACT,
+                   definition=f"Share of impact questionnaire respondents reporting {what}: "
+                   "respondents reporting it divided by all responses in the period.")
+        for key, what, short in (
+            ("patient_care", "impact on patient care", "Patient care"),
+            ("decision_making", "better informed decision making", "Decision making"),
+            ("time_saved", "time saved", "Time saved"),
+            ("learning", "impact on learning and CPD", "Learning and CPD"),
+        )
+    ),
     DerivedDef("qualified_ratio", "Qualified staff ratio (1:N)", _STAFF, "wte",
                ("potential_users",), ("staff_qualified_wte",), higher_is_better=False,
                display="one_in_n", benchmark=NATIONAL_QUALIFIED_RATIO_BENCHMARK,

@@ -332,8 +332,8 @@ def _gap_groups() -> dict[str, tuple[str, ...]]:
                      "training_hours"),
         "document supply": ("docsupply_supplied", "docsupply_received"),
         "e-resources": ("openathens_active", "eresource_sessions"),
-        "impact": ("impact_responses", "impact_patient_care_pct", "impact_decision_making_pct",
-                   "impact_time_saved_pct", "impact_learning_pct"),
+        "impact": ("impact_responses", "impact_patient_care", "impact_decision_making",
+                   "impact_time_saved", "impact_learning"),
         "visits and loans": ("visits", "loans"),
         "current awareness": ("current_awareness_recipients", "outreach_events"),
     }
@@ -428,19 +428,17 @@ def service_series(profile: ServiceProfile, index: int, seed: int,
     s["visits"] = _flow(rng, act * rng.uniform(40.0, 180.0) * cal.covid * 0.99 ** cal.t_abs)
     s["outreach_events"] = _flow(rng, act * rng.uniform(0.2, 0.7), sigma=0.3)
 
-    # --- impact questionnaire: percentages only where there were responses ---
+    # --- impact questionnaire: respondents reporting each impact (shares are derived) ---
     responses = np.minimum(_flow(rng, np.full(n, rng.uniform(2.0, 12.0)
                                               * np.sqrt(profile.population / 6000.0))
                                  * seasonal, sigma=0.3), 30.0)
     s["impact_responses"] = responses
     answered = responses.astype(np.int64)
-    for code, (low, high) in (("impact_patient_care_pct", (0.60, 0.85)),
-                              ("impact_decision_making_pct", (0.70, 0.90)),
-                              ("impact_time_saved_pct", (0.75, 0.95)),
-                              ("impact_learning_pct", (0.50, 0.80))):
-        yes = rng.binomial(answered, rng.uniform(low, high))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s[code] = np.where(answered > 0, np.round(100.0 * yes / answered, 1), np.nan)
+    for code, (low, high) in (("impact_patient_care", (0.60, 0.85)),
+                              ("impact_decision_making", (0.70, 0.90)),
+                              ("impact_time_saved", (0.75, 0.95)),
+                              ("impact_learning", (0.50, 0.80))):
+        s[code] = rng.binomial(answered, rng.uniform(low, high)).astype(float)
 
     # --- finance (GBP): staff pay with annual pay awards; lumpy e-resources; income ~ spend ---
     pay_index = 1.035 ** (cal.t_abs - 2.5)

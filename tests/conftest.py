@@ -84,7 +84,7 @@ def load_tiny(db: Database) -> None:
     - staff_qualified_wte: 2.0 until Dec 2022, 3.0 from Jan 2023;
     - potential_users: 3,000 throughout;
     - exp_* five categories: 100, 50, 10, 5, 35 each month (total 200 a month);
-    - impact_patient_care_pct: 80 in even months, 60 in odd months.
+    - impact_responses: 10 a month; impact_patient_care: 8 in even months, 6 in odd months.
     Service TINY2 (NHS) has no observations at all.
     Service PUB1 (public, July fiscal year): visits 1,000 for FY2022 (Jul 2022) as a year.
     """
@@ -121,7 +121,8 @@ def load_tiny(db: Database) -> None:
             for code, value in (("exp_staff", 100), ("exp_eresources", 50), ("exp_print", 10),
                                 ("exp_document_supply", 5), ("exp_other", 35)):
                 add(s1, code, when, float(value))
-            add(s1, "impact_patient_care_pct", when, 80.0 if when.month % 2 == 0 else 60.0)
+            add(s1, "impact_responses", when, 10.0)
+            add(s1, "impact_patient_care", when, 8.0 if when.month % 2 == 0 else 6.0)
         add(p1, "visits", month(2022, 7), 1000.0, "year")
         add(p1, "pls_population_lsa", month(2022, 7), 50000.0, "year")
 

@@ -51,7 +51,8 @@ def test_aggregation_rules():
     assert CATALOGUE["searches"].aggregation == "sum"
     assert CATALOGUE["staff_total_wte"].aggregation == "latest"
     assert CATALOGUE["registered_users"].aggregation == "latest"
-    assert CATALOGUE["impact_patient_care_pct"].aggregation == "mean"
+    assert CATALOGUE["impact_patient_care"].aggregation == "sum"
+    assert CATALOGUE["impact_patient_care_pct"].derived
 
 
 def test_qualified_ratio_benchmark():

@@ -180,14 +180,16 @@ def test_gaps_are_missing_rows_never_zero_or_null(values, seeded):
     for (s, m, d), v in values.items():
         if m in STOCKS and m not in ("staff_vacancies_wte", "staff_para_wte"):
             assert v > 0, (s, m, d)
-    # Impact percentages exist exactly where there were responses.
+    # Respondents reporting each impact are whole numbers, never more than the responses.
+    impact_counts = ("impact_patient_care", "impact_decision_making", "impact_time_saved",
+                     "impact_learning")
     for (s, m, d), v in values.items():
-        if m.startswith("impact_") and m.endswith("_pct"):
-            assert values[(s, "impact_responses", d)] > 0
-            assert 0 <= v <= 100
-    for (s, m, d), v in values.items():
-        if m == "impact_responses" and v > 0:
-            assert (s, "impact_patient_care_pct", d) in values
+        if m in impact_counts:
+            responses = values[(s, "impact_responses", d)]
+            assert 0 <= v <= responses and float(v).is_integer()
+        if m == "impact_responses":
+            assert float(v).is_integer()
+            assert all((s, code, d) in values for code in impact_counts)
 
 
 def test_batch_counts_match_rows(seeded):

@@ -39,11 +39,25 @@ def test_missing_month_is_missing_not_zero(tiny_db):
     assert frame.iloc[0]["coverage"] == pytest.approx(11 / 12)
 
 
-def test_stock_takes_latest_value_and_rate_takes_mean(tiny_db):
-    _, frame = values(tiny_db, ["staff_qualified_wte", "impact_patient_care_pct"], FY22)
-    got = {r.metric: r.value for r in frame.itertuples()}
-    assert got["staff_qualified_wte"] == 3.0  # March 2023, not the sum or the mean
-    assert got["impact_patient_care_pct"] == 70.0
+def test_stock_takes_latest_value(tiny_db):
+    _, frame = values(tiny_db, ["staff_qualified_wte"], FY22)
+    assert frame.iloc[0]["value"] == 3.0  # March 2023, not the sum or the mean
+
+
+def test_rate_takes_mean(tiny_db):
+    from dashboard.models import Metric
+
+    with tiny_db.session() as session:  # the NHS catalogue has no stored rate: make one
+        session.query(Metric).filter_by(code="impact_responses").update({"aggregation": "mean"})
+    stored = queries.aggregate(tiny_db, V, "TINY1", ["impact_responses", "impact_patient_care"],
+                               FY22, "range", 4)
+    got = dict(zip(stored["metric"], stored["value"]))
+    assert got == {"impact_responses": 10.0, "impact_patient_care": 84.0}
+
+
+def test_impact_share_is_weighted_by_responses(tiny_db):
+    _, frame = values(tiny_db, ["impact_patient_care_pct"], FY22)
+    assert frame.iloc[0]["value"] == pytest.approx(70.0)  # 84 of 120 respondents
 
 
 def test_quarters_follow_the_financial_year(tiny_db):
