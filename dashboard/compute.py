@@ -114,7 +114,7 @@ def kpis(codes, current: pd.DataFrame, previous: pd.DataFrame,
         value = _lookup(now, code, "value")
         result.append(Kpi(
             code=code,
-            label=metric.label,
+            label=metric.name,
             value=value,
             previous=_lookup(then, code, "value"),
             coverage=_lookup(now, code, "coverage"),

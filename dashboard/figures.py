@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from .catalogue import CATALOGUE
-from .formatting import format_value, hover_format, unit_label
+from .formatting import format_value, tick_format, unit_label
 
 # Okabe-Ito palette: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -63,10 +63,16 @@ def _axis_title(metrics) -> str:
 
 
 def make_trend_figure(data, height: int = 360) -> dict:
-    """Draw one line (or stacked bar) per metric over the period's buckets."""
+    """Draw one line (or stacked bar) per metric over every bucket of the period.
+
+    Every bucket appears on the axis, so a month with no figures shows as a gap, never as a
+    join between its neighbours; incomplete buckets get hollow markers or pale bars and say so
+    on hover. With only one or two buckets, bars replace lines.
+    """
     panel = data.panel
     frame = data.frame
-    stacked = panel.kind == "stacked"
+    periods = data.periods or list(dict.fromkeys(frame["period"]))
+    bars = panel.kind == "stacked" or len(periods) <= 2
     traces = []
     for i, code in enumerate(panel.metrics):
         part = frame[frame["metric"] == code]
@@ -74,34 +80,55 @@ def make_trend_figure(data, height: int = 360) -> dict:
             continue
         metric = CATALOGUE[code]
         color = PALETTE[i % len(PALETTE)]
-        values = [float(v) for v in part["value"]]
-        trace = {"x": list(part["period"]), "y": values, "name": metric.label,
-                 "text": [format_value(v, metric) for v in values],
+        found = {p: (float(v), float(c)) for p, v, c in
+                 zip(part["period"], part["value"], part["coverage"])}
+        values = [found[p][0] if p in found else None for p in periods]
+        partial = [p in found and found[p][1] < 1 for p in periods]
+        text = [
+            "No figures" if v is None else format_value(v, metric)
+            + (f" (incomplete: {found[p][1]:.0%} of the period)" if cut else "")
+            for p, v, cut in zip(periods, values, partial)
+        ]
+        trace = {"x": periods, "y": values, "name": metric.label, "text": text,
                  "hovertemplate": "%{x}<br>" + metric.label + ": %{text}<extra></extra>"}
-        if stacked:
-            trace.update(type="bar", marker={"color": color}, textposition="none")
+        if bars:
+            trace.update(type="bar", textposition="none", marker={
+                "color": color, "opacity": [0.45 if cut else 1.0 for cut in partial]})
         else:
-            trace.update(type="scatter", mode="lines+markers",
-                         line={"color": color, "width": 2.5}, marker={"size": 5})
+            trace.update(type="scatter", mode="lines+markers", connectgaps=False,
+                         line={"color": color, "width": 2.5},
+                         marker={"size": [9 if cut else 6 for cut in partial],
+                                 "symbol": ["circle-open" if cut else "circle"
+                                            for cut in partial],
+                                 "color": color, "line": {"width": 2, "color": color}})
         traces.append(trace)
     first = CATALOGUE[panel.metrics[0]]
-    yaxis = {"title": {"text": _axis_title(panel.metrics)}, "tickformat": hover_format(first)}
+    yaxis = {"title": {"text": _axis_title(panel.metrics)}, "tickformat": tick_format(first)}
     if first.unit == "percent":
         yaxis["range"] = [0, 100]
+    xaxis = {"type": "category", "categoryorder": "array", "categoryarray": periods,
+             "tickangle": -45 if len(periods) > 6 else 0, "nticks": 13}
     layout = _layout(data.title, height, showlegend=len(panel.metrics) > 1, yaxis=yaxis,
-                     xaxis={"type": "category"})
-    if stacked:
-        layout["barmode"] = "stack"
+                     xaxis=xaxis)
+    if bars:
+        layout["barmode"] = "stack" if panel.kind == "stacked" else "group"
+        layout["legend"] = {"traceorder": "normal"}
     benchmark = getattr(first, "benchmark", None)
     if panel.kind == "ratio" and benchmark:
         layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
                              "y0": benchmark, "y1": benchmark,
                              "line": {"color": MUTED, "dash": "dash", "width": 1.5}}]
-        layout["annotations"] = [{"xref": "paper", "x": 0, "yref": "y", "y": benchmark,
+        layout["annotations"] = [{"xref": "paper", "x": 1, "yref": "y", "y": benchmark,
                                   "text": first.benchmark_label, "showarrow": False,
-                                  "xanchor": "left", "yanchor": "bottom",
+                                  "xanchor": "right", "yanchor": "top",
+                                  "bgcolor": "rgba(255,255,255,0.85)",
                                   "font": {"size": 12, "color": MUTED}}]
     return {"data": traces, "layout": layout}
+
+
+def _share(value: float, total: float) -> str:
+    share = value / total
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
 def make_breakdown_figure(data, height: int = 360) -> dict:
@@ -111,29 +138,27 @@ def make_breakdown_figure(data, height: int = 360) -> dict:
     metrics = [CATALOGUE[m] for m in frame["metric"]]
     values = [float(v) for v in frame["value"]]
     total = sum(values)
-    shares = (panel.kind != "shares" and bool(metrics) and total > 0
-              and all(m.unit == metrics[0].unit for m in metrics)
-              and metrics[0].unit != "percent" and not any(m.derived for m in metrics))
     labels = []
     for metric, value in zip(metrics, values):
         text = format_value(value, metric)
-        if shares:
-            text += f"  ({value / total:.0%})"
+        if panel.parts_of_whole and total > 0:
+            text += f" ({_share(value, total)})"
         labels.append(text)
     colors = [PALETTE[i % len(PALETTE)] for i in range(len(values))][::-1]
     first = metrics[0] if metrics else None
     xaxis = {"title": {"text": _axis_title(panel.metrics)}, "showgrid": True,
              "gridcolor": GRID, "rangemode": "tozero",
-             "tickformat": hover_format(first) if first else None}
+             "tickformat": tick_format(first) if first else None}
     if first is not None and first.unit == "percent":
-        xaxis["range"] = [0, 105]
+        xaxis["range"] = [0, 109]
     elif values:
-        xaxis["range"] = [0, max(values) * 1.25]  # room for the value labels
+        xaxis["range"] = [0, max(max(values), 1e-9) * 1.3]  # room for the value labels
     trace = {"type": "bar", "orientation": "h", "x": values, "y": list(frame["label"]),
              "text": labels, "textposition": "outside", "cliponaxis": False,
              "marker": {"color": colors}, "hovertemplate": "%{y}: %{text}<extra></extra>"}
     layout = _layout(data.title, height, showlegend=False, xaxis=xaxis,
-                     yaxis={"automargin": True, "gridcolor": "rgba(0,0,0,0)"},
+                     yaxis={"automargin": True, "gridcolor": "rgba(0,0,0,0)",
+                            "ticksuffix": "  "},
                      margin={"l": 20, "r": 30, "t": 64, "b": 50})
     return {"data": [trace], "layout": layout}
 

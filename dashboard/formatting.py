@@ -23,8 +23,8 @@ def unit_label(metric) -> str:
     if getattr(metric, "display", "") == "one_in_n":
         return "WTE served per qualified WTE"
     if metric.unit == "currency":
-        return f"{metric.currency or 'GBP'} ({currency_symbol(metric)})"
-    return UNIT_LABELS.get(metric.unit) or "count"
+        return f"{currency_symbol(metric)} ({metric.currency or 'GBP'})"
+    return UNIT_LABELS.get(metric.unit) or "Number"
 
 
 def format_number(value: float | None, decimals: int | None = None) -> str:
@@ -70,10 +70,24 @@ def format_change(pct: float | None) -> str:
     return f"{pct:+,.1f}%"
 
 
-def hover_format(metric) -> str:
-    """Return a d3 format for chart hover labels and ticks."""
+def change_text(kpi, metric) -> str:
+    """Describe a KPI's change: '+12.0%', '+1.1 pts' for percentages, or 'no change'."""
+    if kpi.change is None:
+        return ""
+    if kpi.direction == "flat" and abs(kpi.change) < 1e-9 or kpi.change == 0:
+        return "no change"
+    if metric.unit == "percent":
+        return f"{kpi.change:+,.1f} pts"
+    if kpi.change_pct is not None:
+        return format_change(kpi.change_pct)
+    sign = "+" if kpi.change > 0 else "-"
+    return sign + format_value(abs(kpi.change), metric)
+
+
+def tick_format(metric) -> str:
+    """Return a d3 format for axis ticks: thousands separators, no needless decimals."""
     if getattr(metric, "display", "") == "one_in_n":
         return ",.0f"
     if metric.unit in ("percent", "wte"):
-        return ",.1f"
+        return ",.1~f"
     return ",.0f"

@@ -14,7 +14,8 @@ import pandas as pd
 from . import queries
 from .catalogue import CATALOGUE, Catalogue
 from .compute import Kpi, kpis, metric_values
-from .periods import GRANULARITY_LABELS, PeriodRange, add_months, period_label
+from .periods import (GRANULARITY_LABELS, MONTHS_IN, PeriodRange, add_months, bucket_start,
+                      period_label)
 from .settings import Config
 from .state import ViewState, resolve_period
 
@@ -31,6 +32,7 @@ class Panel:
     metrics: tuple[str, ...]
     category: str
     description: str = ""
+    parts_of_whole: bool = False  # breakdowns: show each part's share of the total
 
 
 @dataclass(frozen=True)
@@ -49,23 +51,32 @@ class PageSpec:
 def _nhs_pages() -> dict[str, PageSpec]:
     staff_band = Panel("staff-by-band", "breakdown", "Staff by band", (
         "staff_qualified_wte", "staff_para_wte"), "staffing",
-        "WTE at the end of the period, professional (bands 5–8) and para-professional (1–4).")
+        "WTE at the end of the period, professional (bands 5–8) and para-professional (1–4).",
+        parts_of_whole=True)
     spend_by_cat = Panel("expenditure-by-category", "breakdown", "Expenditure by category", (
         "exp_staff", "exp_eresources", "exp_print", "exp_document_supply", "exp_other"),
-        "finance", "Spend in the period by category, with each category's share of the total.")
+        "finance", "Spend in the period by category, with each category's share of the total.",
+        parts_of_whole=True)
     enquiries_by_type = Panel("enquiries-by-type", "breakdown", "Enquiries by type", (
-        "enquiries_procedural", "enquiries_information", "searches"), "activity",
-        "Enquiries answered and literature searches completed in the period.")
-    training_by_group = Panel("training-by-staff-group", "breakdown", "People trained by staff group", (
-        "trained_medical", "trained_nursing", "trained_ahp", "trained_other_staff"), "activity",
-        "Attendances at user education and induction, by the learner's staff group.")
+        "enquiries_procedural", "enquiries_information"), "activity",
+        "Enquiries answered in the period, with each type's share of all enquiries.",
+        parts_of_whole=True)
+    training_by_group = Panel(
+        "training-by-staff-group", "breakdown", "People trained by staff group", (
+            "trained_medical", "trained_nursing", "trained_ahp", "trained_other_staff"),
+        "activity", "Attendances at user education and induction, by the learner's staff group.",
+        parts_of_whole=True)
     impact_shares = Panel("impact-shares", "shares", "Reported impact", (
         "impact_patient_care_pct", "impact_decision_making_pct", "impact_time_saved_pct",
         "impact_learning_pct"), "impact",
         "Share of impact questionnaire respondents reporting each kind of impact.")
-    activity_trend = Panel("activity-trend", "trend", "Core activity", (
-        "searches", "enquiries_total", "trained_total"), "activity",
-        "Literature searches, enquiries and people trained.")
+    activity_trend = Panel("activity-trend", "trend", "Evidence searches and training", (
+        "searches", "trained_total"), "activity",
+        "Literature/evidence searches completed and people trained (user education plus "
+        "induction).")
+    enquiries_trend = Panel("enquiries-trend", "stacked", "Enquiries", (
+        "enquiries_procedural", "enquiries_information"), "activity",
+        "Enquiries per period, stacked by type.")
     return {
         "overview": PageSpec(
             "overview", "Overview", "/", None,
@@ -106,7 +117,7 @@ def _nhs_pages() -> dict[str, PageSpec]:
                 spend_by_cat,
                 Panel("income-by-source", "breakdown", "Income by source", (
                     "income_organisation", "income_national", "income_other"), "finance",
-                    "Income in the period by source."),
+                    "Income in the period by source.", parts_of_whole=True),
                 Panel("income-vs-expenditure", "trend", "Income and expenditure", (
                     "income_total", "exp_total"), "finance",
                     "Total income against total expenditure per period."),
@@ -120,11 +131,12 @@ def _nhs_pages() -> dict[str, PageSpec]:
              "eresource_sessions", "openathens_active", "docsupply_received"),
             (
                 activity_trend,
+                enquiries_trend,
                 enquiries_by_type,
                 training_by_group,
                 Panel("training-by-type", "breakdown", "People trained by type", (
                     "trained_user_education", "trained_induction"), "activity",
-                    "User education and induction attendances."),
+                    "User education and induction attendances.", parts_of_whole=True),
                 Panel("document-supply", "breakdown", "Document supply", (
                     "docsupply_supplied", "docsupply_received"), "activity",
                     "Items supplied to other libraries and received for users."),
@@ -165,10 +177,10 @@ def _public_pages() -> dict[str, PageSpec]:
                     "visits", "pls_circulation"), "activity", "Visits and loans."),
                 Panel("pls-exp-by-category", "breakdown", "Operating expenditure", (
                     "pls_exp_staff", "pls_exp_collection", "pls_exp_other_operating"),
-                    "finance", "Operating expenditure by category."),
+                    "finance", "Operating expenditure by category.", parts_of_whole=True),
                 Panel("pls-income-by-source", "breakdown", "Income by source", (
                     "pls_income_local", "pls_income_state", "pls_income_federal",
-                    "pls_income_other"), "finance", "Operating revenue by source."),
+                    "pls_income_other"), "finance", "Operating revenue by source.", parts_of_whole=True),
             ),
         ),
         "staffing": PageSpec(
@@ -176,7 +188,7 @@ def _public_pages() -> dict[str, PageSpec]:
             ("pls_total_staff_fte", "pls_librarians_fte", "pls_mls_librarians_fte",
              "pls_other_staff_fte"),
             (Panel("pls-staff", "breakdown", "Staff by type", (
-                "pls_librarians_fte", "pls_other_staff_fte"), "staffing", "Paid FTE staff."),),
+                "pls_librarians_fte", "pls_other_staff_fte"), "staffing", "Paid FTE staff.", parts_of_whole=True),),
         ),
         "finance": PageSpec(
             "finance", "Finance", "/finance", "finance", "Operating revenue and expenditure.",
@@ -185,10 +197,10 @@ def _public_pages() -> dict[str, PageSpec]:
             (
                 Panel("pls-income-by-source", "breakdown", "Income by source", (
                     "pls_income_local", "pls_income_state", "pls_income_federal",
-                    "pls_income_other"), "finance", "Operating revenue by source."),
+                    "pls_income_other"), "finance", "Operating revenue by source.", parts_of_whole=True),
                 Panel("pls-collection", "breakdown", "Collection expenditure", (
                     "pls_exp_print", "pls_exp_electronic", "pls_exp_other_materials"),
-                    "finance", "Spend on collections by format."),
+                    "finance", "Spend on collections by format.", parts_of_whole=True),
             ),
         ),
         "activity": PageSpec(
@@ -243,6 +255,7 @@ class PanelData:
     granularity: str
     empty_message: str | None = None
     notes: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)  # every bucket of a trend, gaps included
 
 
 @dataclass
@@ -265,9 +278,34 @@ class DashboardView:
         return period.label(self.fy_start_month) if period else ""
 
     @property
-    def comparison_label(self) -> str:
+    def comparison_period(self) -> PeriodRange | None:
         period = self.state.period
-        return period.shifted(-12).label(self.fy_start_month) if period else ""
+        return period.shifted(-comparison_shift(period)) if period else None
+
+    @property
+    def comparison_label(self) -> str:
+        earlier = self.comparison_period
+        return earlier.label(self.fy_start_month) if earlier else ""
+
+
+def comparison_shift(period: PeriodRange) -> int:
+    """Return how many months back the comparison period starts.
+
+    The same period a year earlier; a period longer than a year is compared with the
+    whole years just before it, so the two never overlap.
+    """
+    return 12 * max(1, -(-period.months // 12))
+
+
+def bucket_starts(period: PeriodRange, granularity: str, fy_start: int) -> list[dt.date]:
+    """List the start of every month, quarter or financial year that the period touches."""
+    step = MONTHS_IN[granularity]
+    current = bucket_start(period.start, granularity, fy_start)
+    starts = []
+    while current <= period.end:
+        starts.append(current)
+        current = add_months(current, step)
+    return starts
 
 
 def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
@@ -309,23 +347,36 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
     stored = catalogue.stored_codes_for(wanted)
     args = (db, viewer, service.code)
 
-    current = metric_values(queries.aggregate(*args, stored, period, "range", fy_start), wanted)
-    previous_period = period.shifted(-12)
-    previous = metric_values(
-        queries.aggregate(*args, stored, previous_period, "range", fy_start), wanted)
-    history = PeriodRange(min(period.start, add_months(period.end, -(SPARK_MONTHS - 1))),
-                          period.end)
-    series = metric_values(
-        queries.aggregate(*args, stored, history, state.granularity, fy_start), wanted)
-    series = _label_buckets(series, state.granularity, fy_start, catalogue)
+    granularity = state.granularity
 
-    by_metric = {code: part for code, part in series.groupby("metric", sort=False)}
-    empty_series = series.iloc[0:0]
+    def series_for(months: PeriodRange) -> pd.DataFrame:
+        values = metric_values(
+            queries.aggregate(*args, stored, months, granularity, fy_start), wanted)
+        return _label_buckets(values, granularity, fy_start, catalogue)
+
+    current = metric_values(queries.aggregate(*args, stored, period, "range", fy_start), wanted)
+    previous = metric_values(
+        queries.aggregate(*args, stored, view.comparison_period, "range", fy_start), wanted)
+    # Sparklines: the last five years to the end of the period, in whole buckets.
+    spark_start = bucket_start(add_months(period.end, -(SPARK_MONTHS - 1)), granularity,
+                               fy_start)
+    aligned = bucket_start(period.start, granularity, fy_start) == period.start
+    history = series_for(PeriodRange(min(spark_start, period.start) if aligned else spark_start,
+                                     period.end))
+    # Trends: exactly the chosen months. A bucket cut by the range counts as incomplete.
+    trend = history[history["bucket"] >= period.start] if aligned and not history.empty \
+        else series_for(period)
+
+    sparks = {code: part for code, part in history.groupby("metric", sort=False)}
+    trends = {code: part for code, part in trend.groupby("metric", sort=False)}
+    empty_series = history.iloc[0:0]
+    buckets = bucket_starts(period, granularity, fy_start)
     for kpi in kpis(kpi_codes, current, previous, catalogue):
-        spark = by_metric.get(kpi.code, empty_series)
+        spark = sparks.get(kpi.code, empty_series)
         view.kpis.append(KpiView(kpi, catalogue[kpi.code], spark))
     for panel in panels:
-        view.panels.append(_panel_data(panel, current, by_metric, empty_series, view, catalogue))
+        view.panels.append(_panel_data(panel, current, trends, empty_series, buckets, view,
+                                       catalogue))
     return view
 
 
@@ -341,7 +392,7 @@ def _label_buckets(series: pd.DataFrame, granularity: str, fy_start: int,
 
 
 def _panel_data(panel: Panel, current: pd.DataFrame, by_metric: dict, empty: pd.DataFrame,
-                view: DashboardView, catalogue: Catalogue) -> PanelData:
+                buckets: list[dt.date], view: DashboardView, catalogue: Catalogue) -> PanelData:
     """Select a panel's figures: period totals for breakdowns, the period's buckets for trends."""
     granularity = view.state.granularity
     when = view.period_label
@@ -356,14 +407,17 @@ def _panel_data(panel: Panel, current: pd.DataFrame, by_metric: dict, empty: pd.
         if panel.kind == "shares":
             title = f"{panel.title} (% of respondents), {when}"
     else:
-        period = view.state.period
         parts = [by_metric[m] for m in panel.metrics if m in by_metric]
         frame = pd.concat(parts) if parts else empty
-        frame = frame[(frame["bucket"] >= period.start) & (frame["bucket"] <= period.end)]
         per = GRANULARITY_LABELS[granularity].lower()
         title = f"{panel.title} by {per}, {when}"
     notes = []
     if not frame.empty and (frame["coverage"] < 1).any():
-        notes.append("Some periods are incomplete: not every month was reported.")
+        partial = frame[frame["coverage"] < 1]
+        which = ", ".join(dict.fromkeys(partial["period"]))
+        notes.append(f"Incomplete (not every month reported, or cut by the period chosen): "
+                     f"{which}.")
     message = f"No figures for {panel.title.lower()} in {when}." if frame.empty else None
-    return PanelData(panel, title, frame.reset_index(drop=True), granularity, message, notes)
+    labels = [period_label(b, granularity, view.fy_start_month) for b in buckets]
+    return PanelData(panel, title, frame.reset_index(drop=True), granularity, message, notes,
+                     labels)

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.figures import CONFIG, make_panel_figure, make_sparkline
-from dashboard.formatting import format_change, format_value
+from dashboard.formatting import change_text, format_value
 from dashboard.periods import GRANULARITY_LABELS, month_key
 from dashboard.state import DASHBOARD_CATEGORIES, month_options
 from dashboard.views import PAGE_ORDER, DashboardView, KpiView, PanelData, page_spec
@@ -69,7 +69,7 @@ def filter_bar(view: DashboardView, services, page_key: str) -> html.Div:
                 dbc.Label("Library service", html_for=ids.SERVICE, className="filter-label"),
                 dcc.Dropdown(id=ids.SERVICE, options=service_options(services),
                              value=state.service, clearable=False, searchable=True,
-                             placeholder="Choose a library service"),
+                             maxHeight=420, placeholder="Choose a library service"),
             ], lg=4, md=12),
             _month_picker(ids.PERIOD_FROM, "From", months, state.start),
             _month_picker(ids.PERIOD_TO, "To", months, state.end),
@@ -121,8 +121,7 @@ def kpi_tile(item: KpiView, view: DashboardView) -> dbc.Card:
     if kpi.direction is not None:
         children.append(html.Div([
             html.I(className=f"bi {ARROWS[kpi.direction]} me-1"),
-            html.Span(format_change(kpi.change_pct) if kpi.change_pct is not None
-                      else format_value(kpi.change, metric)),
+            html.Span(change_text(kpi, metric)),
             html.Span(f" vs {view.comparison_label} ({format_value(kpi.previous, metric)})",
                       className="kpi-previous"),
         ], className=f"kpi-change {kpi.assessment}"))
@@ -186,17 +185,19 @@ def page_body(view: DashboardView) -> list:
         children.append(empty_state(view.empty_message))
         return children
     if view.kpis:
+        # Five tiles a row on wide screens: the overview's ten make two full rows.
         children.append(dbc.Row(
-            [dbc.Col(kpi_tile(item, view), xl=3, lg=4, sm=6, className="mb-3")
-             for item in view.kpis],
-            className="kpi-row",
+            [dbc.Col(kpi_tile(item, view), className="mb-3") for item in view.kpis],
+            className="kpi-row row-cols-1 row-cols-sm-2 row-cols-lg-3 row-cols-xl-5",
         ))
     elif not view.panels:
         children.append(empty_state("No categories selected, or this page has no measures for "
                                     "this kind of service."))
     cols = []
-    for data in view.panels:
-        cols.append(dbc.Col(panel_card(data), lg=6, className="mb-3"))
+    for index, data in enumerate(view.panels):
+        # Two charts a row; an odd one out at the end takes the full width.
+        last_alone = index == len(view.panels) - 1 and len(view.panels) % 2 == 1
+        cols.append(dbc.Col(panel_card(data), lg=12 if last_alone else 6, className="mb-3"))
     children.append(dbc.Row(cols))
     source = service.source_name if service else ""
     children.append(html.Footer(

@@ -86,3 +86,15 @@ def test_total_is_not_compared_with_an_incomplete_earlier_period():
     # Equally incomplete periods compare like with like.
     same = Kpi("x", "X", 110, 100, 11 / 12, True, previous_coverage=11 / 12, is_total=True)
     assert same.direction == "up"
+
+
+def test_change_text():
+    from dashboard.formatting import change_text
+
+    pct = CATALOGUE["registered_pct"]
+    assert change_text(Kpi("registered_pct", "R", 44.7, 43.6, 1.0, True), pct) == "+1.1 pts"
+    wte = CATALOGUE["staff_vacancies_wte"]
+    assert change_text(Kpi("v", "V", 0.0, 0.0, 1.0, False), wte) == "no change"
+    assert change_text(Kpi("v", "V", 1.5, 0.0, 1.0, False), wte) == "+1.5 WTE"
+    assert change_text(Kpi("s", "S", 110, 100, 1.0, True), CATALOGUE["searches"]) == "+10.0%"
+    assert change_text(Kpi("s", "S", 110, None, 1.0, True), CATALOGUE["searches"]) == ""
