@@ -29,7 +29,7 @@ PORT := $(or $(PORT),8050)
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-GUNICORN_ARGS := --workers 2 --worker-class gthread --threads 4 --bind $(HOST):$(PORT)
+GUNICORN_ARGS := --workers 2 --worker-class gthread --threads 4 --no-control-socket --bind $(HOST):$(PORT)
 SQLITE_DB := data/shelfmark.db
 
 .PHONY: help venv install install-dev dev run test bench clean distclean db-reset

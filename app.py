@@ -10,7 +10,7 @@ from flask_caching import Cache
 
 from dashboard.context import EXTENSION_KEY, AppContext
 from dashboard.db import Database
-from dashboard.settings import PROJECT_ROOT, load_config
+from dashboard.settings import PROJECT_ROOT, SECRET_KEY_DEFAULT, load_config
 
 log = logging.getLogger("shelfmark")
 
@@ -42,10 +42,13 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         serve_locally=True,
-        compress=False,
+        compress=True,  # gzip/brotli: plotly.js is 4.8 MB uncompressed
     )
     server = app.server
     server.config["SECRET_KEY"] = settings["SECRET_KEY"]
+    if settings["SECRET_KEY"] == SECRET_KEY_DEFAULT:
+        log.warning("SECRET_KEY is the development default: set it in the environment before "
+                    "serving real users.")
     cache = None
     if settings["CACHE_TYPE"] != "NullCache":
         cache = Cache(server, config=_cache_config(settings))

@@ -88,7 +88,9 @@ def register(app) -> None:
             if (typeof search === "string" && search !== window.location.search) {
                 window.history.replaceState(null, "", window.location.pathname + search);
             }
+            return search;
         }
         """,
+        Output(ids.URL_SYNCED, "title"),
         Input(ids.URL_SEARCH, "data"),
     )

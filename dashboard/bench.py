@@ -168,10 +168,11 @@ def report(label: str, rows: int, figures: dict) -> None:
 
 def main(args) -> int:
     """Build (or reuse) the two databases and print the comparison."""
-    workdir = Path(args.workdir or Path(__file__).resolve().parent.parent / "data" / "bench")
+    workdir = Path(getattr(args, "workdir", None)
+                   or Path(__file__).resolve().parent.parent / "data" / "bench")
     workdir.mkdir(parents=True, exist_ok=True)
     small_url = f"sqlite:///{workdir / 'bench-50k.db'}"
-    large_url = args.database_url or \
+    large_url = getattr(args, "database_url", None) or \
         f"sqlite:///{workdir / f'bench-{args.services}x{args.years}.db'}"
     print("Shelfmark benchmark (server time of page callbacks; no cache)")
     print(f"Building or reusing databases in {workdir} ...", flush=True)

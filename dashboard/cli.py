@@ -7,7 +7,7 @@ import sys
 import time
 
 from .db import Database
-from .settings import SETTINGS, load_config
+from .settings import SECRET_KEY_DEFAULT, SETTINGS, load_config
 
 
 def _database() -> Database:
@@ -35,7 +35,8 @@ def cmd_seed_demo(args) -> int:
               file=sys.stderr)
         return 1
     started = time.perf_counter()
-    seed = args.seed if args.seed is not None else load_config()["DEMO_SEED"]
+    seed = getattr(args, "seed", None)
+    seed = load_config()["DEMO_SEED"] if seed is None else seed
     batch = demo.seed_demo(db, seed=seed, n_services=args.services, end_fy=args.end_fy,
                            years=args.years)
     print(f"Seeded demo data (synthetic) as import batch {batch} "
@@ -89,7 +90,10 @@ def cmd_catalogue(args) -> int:
 def cmd_settings(args) -> int:
     config = load_config()
     for setting in SETTINGS:
-        shown = "(set)" if setting.name == "SECRET_KEY" else config[setting.name]
+        shown = config[setting.name]
+        if setting.name == "SECRET_KEY":
+            shown = ("(the development default: set SECRET_KEY before serving real users)"
+                     if shown == SECRET_KEY_DEFAULT else "(set; not shown)")
         print(f"{setting.name}={shown}\n    {setting.help}")
     return 0
 
@@ -97,44 +101,53 @@ def cmd_settings(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dashboard",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Shelfmark: library activity and impact dashboard. DATABASE_URL selects the "
         "database (default: SQLite under data/).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("init-db", help="create or upgrade the database schema (Alembic)",
+    def add(name: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                              **kwargs)
+
+    p = add("init-db", help="create or upgrade the database schema (Alembic)",
                        description="Create the database if needed and apply every migration.")
     p.set_defaults(func=cmd_init_db)
 
-    p = sub.add_parser("seed-demo", help="load the synthetic NHS demo data",
+    p = add("seed-demo", help="load the synthetic NHS demo data",
                        description="Generate and load deterministic demo data: about 40 "
                        "fictional NHS library services, five financial years of monthly figures.")
     p.add_argument("--if-empty", action="store_true",
                    help="do nothing (and succeed) when demo data is already loaded")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: DEMO_SEED)")
-    p.add_argument("--services", type=int, default=40, help="number of services (default 40)")
+    p.add_argument("--seed", type=int, default=argparse.SUPPRESS,
+                   help="random seed (default: the DEMO_SEED setting)")
+    p.add_argument("--services", type=int, default=40, help="number of services")
     p.add_argument("--end-fy", type=int, default=2024,
-                   help="start year of the last financial year (default 2024, i.e. 2024/25)")
-    p.add_argument("--years", type=int, default=5, help="financial years (default 5)")
+                   help="start year of the last financial year (2024 means 2024/25)")
+    p.add_argument("--years", type=int, default=5, help="financial years")
     p.set_defaults(func=cmd_seed_demo)
 
-    p = sub.add_parser("bench", help="benchmark page callbacks at 50k and 5M observations",
+    p = add("bench", help="benchmark page callbacks at 50k and 5M observations",
                        description="Build national-scale databases and time every page's "
                        "callback against the bare SQL aggregate; report p50/p95 and peak RSS.")
     p.add_argument("--services", type=int, default=1200, help="services in the large database")
     p.add_argument("--years", type=int, default=10, help="years in the large database")
     p.add_argument("--repeat", type=int, default=30, help="calls per measurement")
-    p.add_argument("--database-url", default=None,
-                   help="run against this database URL instead of a fresh SQLite file")
-    p.add_argument("--workdir", default=None, help="where to keep the benchmark databases")
+    p.add_argument("--database-url", default=argparse.SUPPRESS,
+                   help="large database URL [default: a SQLite file in the work folder]")
+    p.add_argument("--workdir", default=argparse.SUPPRESS,
+                   help="where to keep the benchmark databases [default: data/bench]")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("catalogue", help="list the metric catalogue",
+    p = add("catalogue", help="list the metric catalogue",
                        description="List every stored and derived metric.")
     p.add_argument("--markdown", action="store_true", help="print the Markdown reference")
     p.set_defaults(func=cmd_catalogue)
 
-    p = sub.add_parser("settings", help="list every setting with its value and meaning")
+    p = add("settings", help="list every setting with its value and meaning",
+                       description="List every setting, its current value (from the "
+                       "environment or its default) and what it means.")
     p.set_defaults(func=cmd_settings)
     return parser
 
@@ -146,3 +159,6 @@ def main(argv=None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into head or less, which stopped reading
+        sys.stderr.close()
+        return 0

@@ -28,7 +28,7 @@ class AppContext:
         if self.cache is None:
             return compute()
         version = queries.data_version(self.db, current_viewer())
-        raw = repr((version, *parts)).encode()
+        raw = repr((self.db.url, version, *parts)).encode()
         key = "shelfmark:" + hashlib.sha256(raw).hexdigest()
         try:
             hit = self.cache.get(key)

@@ -10,6 +10,7 @@ from typing import Any, Callable
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_SQLITE_PATH = DATA_DIR / "shelfmark.db"
+SECRET_KEY_DEFAULT = "dev-only-not-secret"
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "SECRET_KEY",
-        "dev-only-not-secret",
+        SECRET_KEY_DEFAULT,
         "Flask secret key. Set a long random value in production; never commit it.",
     ),
     Setting(

@@ -77,7 +77,8 @@ def parse_state(query: dict) -> ViewState:
         else:
             end = month
     if start and end and end < start:
-        problems.append("The period in the link ended before it started; the months were swapped.")
+        problems.append("The period ended before it started, so its first and last months "
+                        "were swapped.")
         start, end = end, start
     granularity = str(_first(query.get("granularity")) or "month")
     if granularity not in GRANULARITIES:

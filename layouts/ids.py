@@ -10,6 +10,7 @@ PAGE_KEY = "page-key"
 CONTENT = "page-content"
 MESSAGES = "page-messages"
 URL_SEARCH = "url-search"
+URL_SYNCED = "url-synced"
 NAV_PREFIX = "nav-"
 PAGES = ("overview", "staffing", "finance", "activity", "impact")
 

@@ -25,6 +25,7 @@ def render_page(page_key: str, query: dict) -> html.Div:
     return html.Div([
         dcc.Store(id=ids.PAGE_KEY, data=page_key),
         dcc.Store(id=ids.URL_SEARCH, data=search),
+        html.Div(id=ids.URL_SYNCED, hidden=True),
         navbar(page_key, search, ctx.config.get("ORGANISATION_NAME", "")),
         dbc.Container([
             filter_bar(view, services, page_key),

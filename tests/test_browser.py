@@ -131,6 +131,9 @@ def test_bad_link_is_explained_not_crashed(watched_page, base_url):
     text = page.locator("#page-content").inner_text()
     assert "No service with code 'NOPE' is available" in text
     assert "granularity" in text.lower()
+    # The address bar is corrected, so a reload or a shared link carries no bad values.
+    page.wait_for_function("!window.location.search.includes('NOPE')")
+    assert "granularity=month" in page.url and "decade" not in page.url
     assert page.errors == []
 
 
