@@ -18,10 +18,11 @@ import time
 from pathlib import Path
 
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
 from .catalogue import CATALOGUE
 from .db import Database
-from .models import Observation
+from .models import ImportBatch, Observation
 from .periods import PeriodRange, add_months, financial_year_range
 from .views import PAGE_ORDER, page_spec
 
@@ -41,8 +42,21 @@ def build(url: str, n_services: int, years: int) -> int:
 
     db = Database(url)
     db.upgrade()
+    expected = demo.scale_checksum(n_services, years)
     with db.session() as session:
         count = session.scalar(select(func.count()).select_from(Observation))
+        recorded = session.scalar(select(ImportBatch.checksum).where(
+            ImportBatch.kind == "benchmark"))
+    if count and recorded != expected:
+        db.dispose()
+        path = make_url(url).database
+        if make_url(url).get_backend_name() != "sqlite" or not path:
+            raise SystemExit(f"{url} holds other data than this benchmark would build; "
+                             "give an empty database.")
+        print(f"  {Path(path).name} was built by an older generator: rebuilding", flush=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(path + suffix).unlink(missing_ok=True)
+        return build(url, n_services, years)
     if not count:
         started = time.perf_counter()
         demo.seed_scale(db, n_services=n_services, years=years)

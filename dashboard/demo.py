@@ -25,7 +25,7 @@ from .models import NHS_ORG_TYPES, DataSource, ImportBatch, Metric, Service
 from .periods import add_months
 from .settings import load_config
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: impact questionnaire counts instead of percentages
 
 DEMO_SOURCE_CODE = "demo-nhs"
 DEMO_SOURCE_NAME = "Demo data (synthetic)"
@@ -666,6 +666,13 @@ def seed_scale(
         created_by=created_by,
         note=BENCH_SOURCE_NAME,
     )
+
+
+def scale_checksum(n_services: int, years: int, seed: int | None = None,
+                   end_fy: int = 2024) -> str:
+    """Return the checksum seed_scale records, to tell whether a database is current."""
+    seed = default_seed() if seed is None else int(seed)
+    return _checksum("benchmark", seed, n_services, end_fy, years, NHS_METRIC_CODES)
 
 
 def demo_is_seeded(db: Database) -> bool:
