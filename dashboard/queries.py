@@ -201,6 +201,15 @@ def aggregate(
     columns = ["metric", "bucket", "value", "periods", "period_type", "expected"]
     if not codes:
         return pd.DataFrame(columns=columns)
+    filters = (
+        Service.code == service_code,
+        _visible_services(viewer),
+        Metric.code.in_(codes),
+        Observation.team == "",
+        Observation.value.is_not(None),
+    )
+    if granularity == "month":
+        return _monthly(db, filters, period, columns)
     allowed = (list(MONTHS_IN) if granularity == "range"
                else [t for t in GRANULARITY_ORDER if MONTHS_IN[t] <= MONTHS_IN[granularity]])
     fy, index = _bucket_keys(granularity, fy_start_month)
@@ -219,15 +228,7 @@ def aggregate(
         )
         .join(Metric, Observation.metric_id == Metric.id)
         .join(Service, Observation.service_id == Service.id)
-        .where(
-            Service.code == service_code,
-            _visible_services(viewer),
-            Metric.code.in_(codes),
-            Observation.team == "",
-            Observation.value.is_not(None),
-            Observation.period_type.in_(allowed),
-            _fits_range(period),
-        )
+        .where(*filters, Observation.period_type.in_(allowed), _fits_range(period))
         .subquery()
     )
     stmt = select(
@@ -261,6 +262,22 @@ def aggregate(
         }
     records = sorted(chosen.values(), key=lambda r: (r["metric"], r["bucket"] or dt.date.min))
     return pd.DataFrame(records, columns=columns)
+
+
+def _monthly(db: Database, filters, period: PeriodRange, columns: list[str]) -> pd.DataFrame:
+    """Return monthly figures as they are stored: a month bucket holds one stored month."""
+    stmt = (
+        select(Metric.code, Observation.period_start, Observation.value)
+        .join(Metric, Observation.metric_id == Metric.id)
+        .join(Service, Observation.service_id == Service.id)
+        .where(*filters, Observation.period_type == "month",
+               Observation.period_start >= period.start, Observation.period_start <= period.end)
+        .order_by(Metric.code, Observation.period_start)
+    )
+    with db.session() as session:
+        rows = session.execute(stmt).all()
+    return pd.DataFrame([(m, start, float(v), 1, "month", 1) for m, start, v in rows],
+                        columns=columns)
 
 
 def batches_for_service(db: Database, viewer: Viewer, service_code: str) -> list[dict[str, Any]]:
