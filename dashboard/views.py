@@ -33,6 +33,7 @@ class Panel:
     category: str
     description: str = ""
     parts_of_whole: bool = False  # breakdowns: show each part's share of the total
+    min_granularity: str = "month"  # trends: the finest grouping worth showing
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def _nhs_pages() -> dict[str, PageSpec]:
                 Panel("impact-trend", "trend", "Reported impact over time", (
                     "impact_patient_care_pct", "impact_decision_making_pct",
                     "impact_time_saved_pct", "impact_learning_pct"), "impact",
-                    "Average monthly share of respondents reporting each impact."),
+                    "Share of respondents reporting each impact, per period.",
+                    min_granularity="quarter"),
                 Panel("responses-trend", "trend", "Questionnaire responses", (
                     "impact_responses",), "impact", "Completed impact questionnaires."),
             ),
@@ -349,10 +351,9 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
 
     granularity = state.granularity
 
-    def series_for(months: PeriodRange) -> pd.DataFrame:
-        values = metric_values(
-            queries.aggregate(*args, stored, months, granularity, fy_start), wanted)
-        return _label_buckets(values, granularity, fy_start, catalogue)
+    def series_for(months: PeriodRange, grain: str = granularity) -> pd.DataFrame:
+        values = metric_values(queries.aggregate(*args, stored, months, grain, fy_start), wanted)
+        return _label_buckets(values, grain, fy_start, catalogue)
 
     current = metric_values(queries.aggregate(*args, stored, period, "range", fy_start), wanted)
     previous = metric_values(
@@ -368,15 +369,20 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
         else series_for(period)
 
     sparks = {code: part for code, part in history.groupby("metric", sort=False)}
-    trends = {code: part for code, part in trend.groupby("metric", sort=False)}
     empty_series = history.iloc[0:0]
-    buckets = bucket_starts(period, granularity, fy_start)
+    # Trends per granularity: the chosen one, or a panel's coarser minimum (small samples).
+    trends = {granularity: (trend, bucket_starts(period, granularity, fy_start))}
     for kpi in kpis(kpi_codes, current, previous, catalogue):
         spark = sparks.get(kpi.code, empty_series)
         view.kpis.append(KpiView(kpi, catalogue[kpi.code], spark))
     for panel in panels:
-        view.panels.append(_panel_data(panel, current, trends, empty_series, buckets, view,
-                                       catalogue))
+        grain = max(granularity, panel.min_granularity, key=MONTHS_IN.get)
+        if grain not in trends:
+            trends[grain] = (series_for(period, grain), bucket_starts(period, grain, fy_start))
+        frame, buckets = trends[grain]
+        by_metric = {code: part for code, part in frame.groupby("metric", sort=False)}
+        view.panels.append(_panel_data(panel, current, by_metric, empty_series, buckets, grain,
+                                       view, catalogue))
     return view
 
 
@@ -392,9 +398,9 @@ def _label_buckets(series: pd.DataFrame, granularity: str, fy_start: int,
 
 
 def _panel_data(panel: Panel, current: pd.DataFrame, by_metric: dict, empty: pd.DataFrame,
-                buckets: list[dt.date], view: DashboardView, catalogue: Catalogue) -> PanelData:
+                buckets: list[dt.date], granularity: str, view: DashboardView,
+                catalogue: Catalogue) -> PanelData:
     """Select a panel's figures: period totals for breakdowns, the period's buckets for trends."""
-    granularity = view.state.granularity
     when = view.period_label
     if panel.kind in ("breakdown", "shares"):
         frame = current[current["metric"].isin(panel.metrics)].copy()
@@ -412,6 +418,9 @@ def _panel_data(panel: Panel, current: pd.DataFrame, by_metric: dict, empty: pd.
         per = GRANULARITY_LABELS[granularity].lower()
         title = f"{panel.title} by {per}, {when}"
     notes = []
+    if granularity != view.state.granularity and panel.kind not in ("breakdown", "shares"):
+        notes.append(f"Shown by {GRANULARITY_LABELS[granularity].lower()} at the finest: "
+                     "monthly samples are too small to read.")
     if not frame.empty and (frame["coverage"] < 1).any():
         partial = frame[frame["coverage"] < 1]
         which = ", ".join(dict.fromkeys(partial["period"]))

@@ -105,3 +105,12 @@ def test_sql_injection_attempt_is_just_an_unknown_service(client, demo_app):
     body = response.get_json()["response"]
     # The code fails validation and the first service is shown instead, with a message.
     assert "not valid" in json.dumps(body[ids.CONTENT]["children"])
+
+
+def test_small_sample_trend_is_grouped_by_quarter_at_least(client, demo_app):
+    response = post_update(client, demo_app, "DEMO001", "2023-04", "2024-03", "month",
+                           ALL_CATEGORIES, "impact")
+    text = json.dumps(response.get_json()["response"][ids.CONTENT]["children"])
+    assert "Reported impact over time by quarter, 2023/24" in text
+    assert "Questionnaire responses by month, 2023/24" in text
+    assert "monthly samples are too small" in text
