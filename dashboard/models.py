@@ -108,8 +108,10 @@ class ImportBatch(Base):
     rows_added: Mapped[int] = mapped_column(Integer, default=0)
     rows_replaced: Mapped[int] = mapped_column(Integer, default=0)
     rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(20), default="committed")
+    status: Mapped[str] = mapped_column(String(20), default="committed")  # or "undone"
     note: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    undone_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
 
 
 class Observation(Base):
@@ -137,3 +139,33 @@ class Observation(Base):
     missing_reason: Mapped[Optional[str]] = mapped_column(String(40))
     imputed: Mapped[bool] = mapped_column(Boolean, default=False)
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class ReplacedValue(Base):
+    """A stored figure as it was before an import replaced it, so the import can be undone."""
+
+    __tablename__ = "replaced_value"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), index=True)
+    old_value: Mapped[Optional[float]] = mapped_column(Float)
+    old_missing_reason: Mapped[Optional[str]] = mapped_column(String(40))
+    old_imputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    old_batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class ServiceNeighbour(Base):
+    """A ranked "similar service" of another, as published (e.g. nearest statistical neighbours)."""
+
+    __tablename__ = "service_neighbour"
+    __table_args__ = (
+        UniqueConstraint("service_id", "neighbour_id", "source", name="uq_service_neighbour"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    neighbour_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    rank: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(100))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)

@@ -91,6 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
         "DEMO_SEED", 20240401, "Seed of the deterministic demo-data generator.", int
     ),
     Setting(
+        "IMPORT_MAX_MB", 50, "Largest file accepted for import, in megabytes.", int
+    ),
+    Setting(
         "ORGANISATION_NAME",
         "",
         "Optional organisation name shown in the header.",
