@@ -26,34 +26,42 @@ COLUMNS: tuple[str, ...] = (
 CHUNK_SIZE = 50_000
 
 _COLUMN_LIST = ", ".join(COLUMNS)
-_COPY_SQL = f"COPY observation ({_COLUMN_LIST}) FROM STDIN"
-_INSERT_SQL = (
-    f"INSERT INTO observation ({_COLUMN_LIST}) VALUES ({', '.join('?' for _ in COLUMNS)})"
-)
+TABLES = ("observation", "import_stage")  # the staging table of imports has the same columns
+
+
+def _copy_sql(table: str) -> str:
+    return f"COPY {table} ({_COLUMN_LIST}) FROM STDIN"
+
+
+def _insert_sql(table: str) -> str:
+    return f"INSERT INTO {table} ({_COLUMN_LIST}) VALUES ({', '.join('?' for _ in COLUMNS)})"
 
 
 def insert_observations(
-    connection: Connection, rows: Iterable[ObservationRow], chunk_size: int = CHUNK_SIZE
+    connection: Connection, rows: Iterable[ObservationRow], chunk_size: int = CHUNK_SIZE,
+    table: str = "observation",
 ) -> int:
     """Insert observation rows through the connection's open transaction; return the count.
 
     Rows are streamed: an iterator of millions of tuples is never held in memory at once. The
     caller owns the transaction, so a failure part-way leaves nothing once it rolls back.
     """
+    if table not in TABLES:
+        raise ValueError(f"cannot bulk-insert into {table!r}")
     dialect = connection.dialect.name
     driver = connection.connection.driver_connection
     if dialect == "postgresql":
-        return _copy_postgres(driver, rows)
+        return _copy_postgres(driver, rows, table)
     if dialect == "sqlite":
-        return _executemany_sqlite(driver, rows, chunk_size)
+        return _executemany_sqlite(driver, rows, chunk_size, table)
     raise NotImplementedError(f"bulk insertion is not implemented for {dialect}")
 
 
-def _copy_postgres(driver, rows: Iterable[ObservationRow]) -> int:
+def _copy_postgres(driver, rows: Iterable[ObservationRow], table: str) -> int:
     """Stream rows into the observation table with psycopg 3 COPY."""
     count = 0
     with driver.cursor() as cursor:
-        with cursor.copy(_COPY_SQL) as copy:
+        with cursor.copy(_copy_sql(table)) as copy:
             write = copy.write_row
             for row in rows:
                 write(row)
@@ -75,17 +83,19 @@ def _sqlite_rows(rows: Iterable[ObservationRow]) -> Iterator[tuple]:
             yield row
 
 
-def _executemany_sqlite(driver, rows: Iterable[ObservationRow], chunk_size: int) -> int:
+def _executemany_sqlite(driver, rows: Iterable[ObservationRow], chunk_size: int,
+                        table: str) -> int:
     """Insert rows with the sqlite3 cursor, a chunk at a time."""
     count = 0
     stream = _sqlite_rows(rows)
     cursor = driver.cursor()
+    sql = _insert_sql(table)
     try:
         while True:
             chunk = list(islice(stream, chunk_size))
             if not chunk:
                 break
-            cursor.executemany(_INSERT_SQL, chunk)
+            cursor.executemany(sql, chunk)
             count += len(chunk)
     finally:
         cursor.close()

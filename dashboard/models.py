@@ -68,6 +68,8 @@ class Service(Base):
     population_unit: Mapped[Optional[str]] = mapped_column(String(60))
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source_id: Mapped[int] = mapped_column(ForeignKey("data_source.id"), index=True)
+    # The import that created the service (undoing it removes the service again).
+    created_batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))
 
     source: Mapped[DataSource] = relationship(back_populates="services")
 
