@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from . import filters
+from . import definitions, filters
 
 
 def register_callbacks(app) -> None:
     """Register all callbacks of the app (one way, everywhere: a register(app) per module)."""
     filters.register(app)
+    definitions.register(app)

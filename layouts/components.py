@@ -15,6 +15,10 @@ from . import ids
 
 PAGE_TITLES = {key: page_spec(key, "nhs").title for key in PAGE_ORDER}
 PAGE_PATHS = {key: page_spec(key, "nhs").path for key in PAGE_ORDER}
+# Pages about the data itself, under the "Data" menu.
+DATA_PAGES = {"import": ("Import figures", "/import"),
+              "data-quality": ("Data quality", "/data-quality"),
+              "definitions": ("Definitions", "/definitions")}
 ARROWS = {"up": "bi-arrow-up-right", "down": "bi-arrow-down-right", "flat": "bi-arrow-right"}
 
 
@@ -27,6 +31,13 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
         ))
         for key in PAGE_ORDER
     ]
+    links.append(dbc.DropdownMenu(
+        [dbc.DropdownMenuItem(title, href=path + (search if key == "data-quality" else ""),
+                              id=ids.nav(key), active=key == active)
+         for key, (title, path) in DATA_PAGES.items()],
+        label="Data", nav=True, in_navbar=True, align_end=True,
+        toggle_class_name="px-3 active" if active in DATA_PAGES else "px-3",
+    ))
     brand = html.Span([html.I(className="bi bi-bookmark-star-fill me-2"), "Shelfmark"])
     return dbc.Navbar(
         dbc.Container([

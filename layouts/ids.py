@@ -11,6 +11,8 @@ CONTENT = "page-content"
 MESSAGES = "page-messages"
 URL_SEARCH = "url-search"
 URL_SYNCED = "url-synced"
+DEFINITIONS_SEARCH = "definitions-search"
+DEFINITIONS_GRID = "definitions-grid"
 NAV_PREFIX = "nav-"
 PAGES = ("overview", "staffing", "finance", "activity", "impact")
 

@@ -10,7 +10,7 @@ from dashboard import context, queries
 from dashboard.state import parse_state
 from dashboard.views import PAGE_ORDER, build_view
 
-from . import ids
+from . import definitions, ids
 from .components import PAGE_PATHS, PAGE_TITLES, filter_bar, navbar, page_body
 
 
@@ -62,6 +62,8 @@ def register_pages() -> None:
             f"shelfmark.{key}", path=PAGE_PATHS[key], name=PAGE_TITLES[key],
             title=f"{PAGE_TITLES[key]} · Shelfmark", order=order, layout=_layout_for(key),
         )
+    dash.register_page("shelfmark.definitions", path="/definitions", name="Definitions",
+                       title="Definitions · Shelfmark", layout=definitions.layout)
     dash.register_page("shelfmark.not_found_404", path="/404", layout=not_found,
                        title="Not found · Shelfmark")
 
