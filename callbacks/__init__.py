@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from . import definitions, filters
+from . import definitions, downloads, filters, importing, quality
 
 
 def register_callbacks(app) -> None:
     """Register all callbacks of the app (one way, everywhere: a register(app) per module)."""
     filters.register(app)
     definitions.register(app)
+    importing.register(app)
+    quality.register(app)
+    downloads.register(app)

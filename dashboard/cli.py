@@ -1,8 +1,9 @@
-"""Offer Shelfmark's command line: init-db, seed-demo and bench."""
+"""Offer Shelfmark's command line: database set-up, demo data, imports, exports, benchmarks."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -41,6 +42,145 @@ def cmd_seed_demo(args) -> int:
                            years=args.years)
     print(f"Seeded demo data (synthetic) as import batch {batch} "
           f"in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def _print_problems(problems, stream=sys.stderr, limit: int = 1000) -> None:
+    for problem in problems[:limit]:
+        print(f"  {'warning' if problem.severity == 'warning' else 'error'}: {problem}",
+              file=stream)
+    if len(problems) > limit:
+        print(f"  … and {len(problems) - limit:,} more", file=stream)
+
+
+def cmd_import(args) -> int:
+    from .importing import ImportFailed
+    from .importing.engine import import_data
+    from .importing.load import read_path
+    from .queries import ANONYMOUS
+
+    config = load_config()
+    db = _database()
+    db.upgrade()
+    started = time.perf_counter()
+
+    def progress(stage: str, fraction: float) -> None:
+        print(f"\r  {stage:<10} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
+
+    try:
+        data = read_path(db, ANONYMOUS, config, args.file, fmt=args.format,
+                         create_services=args.create_services, sheet=args.sheet)
+        result = import_data(db, ANONYMOUS, data, created_by=args.user,
+                             create_services=args.create_services, dry_run=args.dry_run,
+                             progress=None if args.quiet else progress)
+    except ImportFailed as failed:
+        print(f"\nNothing was imported: {len(failed.problems):,} problem(s) in {args.file}",
+              file=sys.stderr)
+        _print_problems(failed.problems)
+        return 1
+    if not args.quiet:
+        print(file=sys.stderr)
+    if result.warnings:
+        print(f"{len(result.warnings):,} warning(s):", file=sys.stderr)
+        _print_problems(result.warnings)
+    if result.replacements is not None and len(result.replacements):
+        print("Values replaced (old -> new), first ones:", file=sys.stderr)
+        for row in result.replacements.head(20).itertuples():
+            print(f"  {row.service} {row.metric} {row.period_start} {row.team}: "
+                  f"{row.old} -> {row.new}", file=sys.stderr)
+    seconds = time.perf_counter() - started
+    if args.dry_run:
+        print(f"Dry run, nothing written: {result.summary()} ({seconds:.1f} s).")
+    elif result.batch_id is None:
+        print(f"Nothing changed: {result.summary()} ({seconds:.1f} s).")
+    else:
+        print(f"Imported as batch {result.batch_id}: {result.summary()} ({seconds:.1f} s).")
+    return 0
+
+
+def cmd_imports(args) -> int:
+    from .importing.engine import list_batches
+    from .queries import ANONYMOUS
+
+    batches = list_batches(_database(), ANONYMOUS)
+    if not batches:
+        print("No imports yet.")
+        return 0
+    print(f"{'batch':>5}  {'when':<19}  {'status':<9} {'format':<9} {'added':>9} "
+          f"{'replaced':>9} {'unchanged':>9}  file")
+    for b in batches:
+        when = b["created_at"].strftime("%Y-%m-%d %H:%M:%S") if b["created_at"] else ""
+        print(f"{b['id']:>5}  {when:<19}  {b['status']:<9} {b['format'] or b['kind']:<9} "
+              f"{b['added']:>9,} {b['replaced']:>9,} {b['unchanged']:>9,}  {b['filename']}")
+    return 0
+
+
+def cmd_undo_import(args) -> int:
+    from .importing import ImportFailed
+    from .importing.engine import undo_import
+    from .queries import ANONYMOUS
+
+    try:
+        result = undo_import(_database(), ANONYMOUS, args.batch)
+    except ImportFailed as failed:
+        print(f"Nothing was undone: {failed}", file=sys.stderr)
+        return 1
+    print(f"Undid batch {result.batch_id}: removed {result.removed:,} values, restored "
+          f"{result.restored:,}, removed {result.services_removed:,} services.")
+    return 0
+
+
+def _write_output(content: bytes, output: str | None, default_name: str, binary: bool) -> None:
+    """Write a file's bytes to OUTPUT, or to stdout for text when no OUTPUT is given."""
+    if output and output != "-":
+        with open(output, "wb") as handle:
+            handle.write(content)
+        print(f"Wrote {output} ({len(content):,} bytes).", file=sys.stderr)
+        return
+    if binary:
+        with open(default_name, "wb") as handle:
+            handle.write(content)
+        print(f"Wrote {default_name} ({len(content):,} bytes).", file=sys.stderr)
+        return
+    sys.stdout.buffer.write(content)
+    sys.stdout.flush()
+
+
+def cmd_template(args) -> int:
+    from .importing.template import template_csv, template_filename, template_xlsx
+
+    maker = template_csv if args.format == "csv" else template_xlsx
+    content = maker(args.layout, sector=args.sector)
+    _write_output(content, args.output, template_filename(args.layout, args.format, args.sector),
+                  binary=args.format == "xlsx")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .exporting import ExportError, export_data
+    from .periods import parse_month
+    from .queries import ANONYMOUS, get_service
+
+    db = _database()
+    try:
+        start = parse_month(args.start) if args.start else None
+        end = parse_month(args.end) if args.end else None
+    except ValueError as exc:
+        print(f"Nothing was exported: {exc} (write months as 2024-04)", file=sys.stderr)
+        return 2
+    unknown = [code for code in args.service or [] if get_service(db, ANONYMOUS, code) is None]
+    if unknown:
+        print(f"Nothing was exported: no service {', '.join(map(repr, unknown))}",
+              file=sys.stderr)
+        return 1
+    try:
+        content, name = export_data(db, ANONYMOUS, args.layout, args.format,
+                                    service_codes=args.service, start=start, end=end,
+                                    config=load_config())
+    except ExportError as exc:
+        print(f"Nothing was exported: {exc}", file=sys.stderr)
+        return 1
+    _write_output(content, args.output, name, binary=args.format == "xlsx")
     return 0
 
 
@@ -139,6 +279,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", default=argparse.SUPPRESS,
                    help="where to keep the benchmark databases [default: data/bench]")
     p.set_defaults(func=cmd_bench)
+
+    p = add("import", help="import figures from a CSV or XLSX file (or the ACE folder)",
+            description="Validate a file and load it in one transaction as one import batch. "
+            "Any error: nothing is written, and every problem is listed with its row, column "
+            "and reason (exit status 1).")
+    p.add_argument("file", help="CSV or XLSX file, a .gz of one, or the ACE data folder")
+    p.add_argument("--format", default="auto", choices=("auto", "shelfmark", "imls-pls", "ace"),
+                   help="file format; auto detects it from the columns")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate and count what would change, write nothing")
+    p.add_argument("--create-services", action="store_true",
+                   help="create services whose codes are not known yet")
+    p.add_argument("--sheet", default=argparse.SUPPRESS,
+                   help="XLSX sheet to read [default: the first data sheet]")
+    p.add_argument("--user", default=os.environ.get("USER", "cli"),
+                   help="who is importing, recorded with the batch")
+    p.add_argument("--quiet", action="store_true", help="no progress indicator")
+    p.set_defaults(func=cmd_import, sheet=None)
+
+    p = add("imports", help="list import batches",
+            description="List every import batch, newest first, with its counts.")
+    p.set_defaults(func=cmd_imports)
+
+    p = add("undo-import", help="undo an import batch",
+            description="Remove exactly what a batch added and restore the values it "
+            "replaced, in one transaction.")
+    p.add_argument("batch", type=int, help="batch id (see `imports`)")
+    p.set_defaults(func=cmd_undo_import)
+
+    p = add("template", help="write the import template (CSV or XLSX)",
+            description="Write the Shelfmark import template, generated from the metric "
+            "catalogue. CSV goes to standard output unless -o is given; XLSX to -o or a file "
+            "named after the template.")
+    p.add_argument("--layout", choices=("long", "wide"), default="long",
+                   help="long: one row per figure; wide: one column per metric")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="xlsx", help="file format")
+    p.add_argument("--sector", choices=("nhs", "academic", "public", "other"), default=None,
+                   help="only the metrics of one sector")
+    p.add_argument("-o", "--output", default=None, help="file to write")
+    p.set_defaults(func=cmd_template)
+
+    p = add("export", help="export stored figures in the template layout",
+            description="Write stored figures in the import template's layout, so that the "
+            "file can be edited and imported again. Text cells a spreadsheet would run as "
+            "formulas are neutralised.")
+    p.add_argument("--service", action="append", default=None, metavar="CODE",
+                   help="a service to export (repeat for more) [default: every service]")
+    p.add_argument("--layout", choices=("long", "wide"), default="long", help="layout")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="file format")
+    p.add_argument("--from", dest="start", default=None, metavar="YYYY-MM",
+                   help="first month (periods starting from it)")
+    p.add_argument("--to", dest="end", default=None, metavar="YYYY-MM",
+                   help="last month (periods starting up to it)")
+    p.add_argument("-o", "--output", default=None, help="file to write")
+    p.set_defaults(func=cmd_export)
 
     p = add("catalogue", help="list the metric catalogue",
                        description="List every stored and derived metric.")

@@ -10,7 +10,7 @@ from dashboard import context, queries
 from dashboard.state import parse_state
 from dashboard.views import PAGE_ORDER, build_view
 
-from . import definitions, ids
+from . import definitions, ids, importing, quality
 from .components import PAGE_PATHS, PAGE_TITLES, filter_bar, navbar, page_body
 
 
@@ -43,6 +43,26 @@ def _layout_for(page_key: str):
     return layout
 
 
+def import_page(**_query) -> html.Div:
+    """Return the Import page with the latest batches."""
+    from dashboard.importing.engine import list_batches
+
+    ctx = context.current()
+    batches = list_batches(ctx.db, context.current_viewer())
+    return importing.layout(batches, int(ctx.config["IMPORT_MAX_MB"]) * 1024 * 1024)
+
+
+def quality_page(service: str | None = None, **_query) -> html.Div:
+    """Return the Data quality page for ?service=CODE (or the first service)."""
+    ctx = context.current()
+    viewer = context.current_viewer()
+    services = queries.list_services(ctx.db, viewer)
+    known = {s.code for s in services}
+    code = service if isinstance(service, str) and service in known else \
+        queries.first_service_code(ctx.db, viewer)
+    return quality.layout(services, code, quality.quality_body(code))
+
+
 def not_found(**_query) -> html.Div:
     """Return the page shown for an unknown address."""
     return html.Div([
@@ -64,6 +84,10 @@ def register_pages() -> None:
         )
     dash.register_page("shelfmark.definitions", path="/definitions", name="Definitions",
                        title="Definitions · Shelfmark", layout=definitions.layout)
+    dash.register_page("shelfmark.import", path="/import", name="Import figures",
+                       title="Import figures · Shelfmark", layout=import_page)
+    dash.register_page("shelfmark.data_quality", path="/data-quality", name="Data quality",
+                       title="Data quality · Shelfmark", layout=quality_page)
     dash.register_page("shelfmark.not_found_404", path="/404", layout=not_found,
                        title="Not found · Shelfmark")
 

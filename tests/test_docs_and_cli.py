@@ -27,7 +27,8 @@ def test_metric_reference_is_current():
     assert (ROOT / "docs" / "metrics.md").read_text().strip() == catalogue_markdown().strip()
 
 
-@pytest.mark.parametrize("command", ["init-db", "seed-demo", "bench", "catalogue", "settings"])
+@pytest.mark.parametrize("command", ["init-db", "seed-demo", "bench", "catalogue", "settings",
+                                     "import", "imports", "undo-import", "template", "export"])
 def test_subcommand_help(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])

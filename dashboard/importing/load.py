@@ -1,0 +1,72 @@
+"""Turn a file (or the ACE folder) into ImportData: size check, checksum, format detection."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from pathlib import Path
+
+from .. import queries
+from ..catalogue import CATALOGUE
+from ..settings import Config
+from . import ImportData, ImportFailed, Problem
+
+FORMATS = ("auto", "shelfmark", "imls-pls", "ace")
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_import(db, viewer, config: Config, data: bytes, filename: str, *, fmt: str = "auto",
+                create_services: bool = False, sheet: str | None = None) -> ImportData:
+    """Read an uploaded or named file into ImportData, or raise ImportFailed saying why."""
+    from . import ace, imls, reader, shelfmark
+    from .detect import detect_format
+
+    if fmt not in FORMATS:
+        raise ImportFailed([Problem(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")])
+    max_bytes = int(config["IMPORT_MAX_MB"]) * 1024 * 1024
+    digest = checksum(data)
+    if data[:2] == b"\x1f\x8b":  # a gzip'd file (how the IMLS return is shipped)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ImportFailed([Problem(f"the file looks gzip-compressed but is damaged: {exc}")])
+        filename = filename[:-3] if filename.endswith(".gz") else filename
+    table = reader.read_table(data, filename, sheet=sheet, max_bytes=max_bytes)
+    if fmt == "auto":
+        fmt = detect_format(list(table.frame.columns), filename) or ""
+        if not fmt:
+            raise ImportFailed([Problem(
+                "could not tell what kind of file this is from its columns: expected the "
+                "Shelfmark template (service, metric, period, value — or service, period and "
+                "one column per metric), an IMLS Public Libraries Survey file (FSCSKEY, "
+                "LIBNAME, STABR…) or an Arts Council England activity file (Authority, "
+                f"Period…). Its columns: {', '.join(map(str, table.frame.columns[:12]))}")])
+    if fmt == "shelfmark":
+        services = {s.code: s.sector for s in queries.list_services(db, viewer)}
+        result = shelfmark.parse_shelfmark(
+            table, catalogue=CATALOGUE, services=services, config=config,
+            create_services=create_services, filename=filename, checksum=digest)
+    elif fmt == "imls-pls":
+        result = imls.parse_imls(table.frame, filename=filename, config=config, checksum=digest)
+    else:
+        result = ace.parse_ace_file(data, filename, config=config, checksum=digest)
+    result.warnings = list(table.warnings if hasattr(table, "warnings") else []) + \
+        list(result.warnings)
+    result.filename = result.filename or filename
+    result.checksum = digest
+    return result
+
+
+def read_path(db, viewer, config: Config, path: str | Path, **kwargs) -> ImportData:
+    """Read a file by name; a folder is read as the Arts Council England activity data."""
+    from . import ace
+
+    path = Path(path)
+    if path.is_dir():
+        return ace.parse_ace_folder(path)
+    if not path.exists():
+        raise ImportFailed([Problem(f"there is no file {str(path)!r}")])
+    return read_import(db, viewer, config, path.read_bytes(), path.name, **kwargs)
