@@ -43,6 +43,14 @@ def _xlsx_sheets(content: bytes) -> list[str]:
         return []  # the check itself reports a damaged workbook
 
 
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n:,} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:,.0f} KB"
+    return f"{n / 1048576:,.1f} MB"
+
+
 def receive_upload(payload):
     """Keep an uploaded file server-side; return its token and the sheet chooser's state."""
     hidden = {"display": "none"}
@@ -58,7 +66,7 @@ def receive_upload(payload):
     token = _store().put_blob(content, {"filename": filename, "size": len(content)})
     info = {"token": token, "filename": filename, "size": len(content), "sheets": sheets}
     default = "Data" if "Data" in sheets else (sheets[0] if sheets else None)
-    described = f"{filename}, {len(content) / 1024:,.0f} KB" + \
+    described = f"{filename}, {_size(len(content))}" + \
         (f", {len(sheets)} sheets" if len(sheets) > 1 else "")
     return (info, progress_view({"stage": "starting", "fraction": 0.0}), described,
             [{"label": s, "value": s} for s in sheets], default,

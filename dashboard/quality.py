@@ -2,8 +2,12 @@
 
 - Gaps: for every measure the service has ever reported, the months between its first and last
   figure (of any measure) that no stored figure covers. A quarter or a year covers its months.
-- Outliers: figures beyond OUTLIER_MADS median absolute deviations from the median of the
-  service's own figures of that measure and period type (the rule the import warns with).
+- Outliers: figures beyond OUTLIER_MADS scaled median absolute deviations (MAD x 1.4826, a
+  robust standard deviation) from the median of the
+  service's own figures of that measure and period type (the rule the import warns with),
+  unless the figure is usual for that calendar month: a monthly figure within OUTLIER_MADS
+  deviations of the same month in at least three other years (an annual subscription paid
+  every April, induction every September) is seasonal, not suspect.
 - Flagged: figures stored as missing with a reason (suppressed, closed, not applicable...) and
   figures the publisher imputed.
 """
@@ -21,6 +25,7 @@ from .db import Database
 from .periods import MONTHS_IN, add_months, period_label
 
 OUTLIER_MADS = 3.0
+MAD_SCALE = 1.4826  # makes the median absolute deviation estimate a normal standard deviation
 MIN_HISTORY = 6  # figures needed before calling one an outlier
 
 # Status of a metric in a month, best first (a month takes the best status of its figures).
@@ -122,11 +127,13 @@ def outliers(frame: pd.DataFrame, fy_start_month: int) -> list[dict]:
         if len(group) < MIN_HISTORY:
             continue
         median = group["value"].median()
-        mad = (group["value"] - median).abs().median()
+        mad = MAD_SCALE * (group["value"] - median).abs().median()
         if mad <= 0:
             continue
         far = group[(group["value"] - median).abs() > OUTLIER_MADS * mad]
         for row in far.itertuples(index=False):
+            if ptype == "month" and _seasonal(group, row.period_start, row.value):
+                continue
             found.append({
                 "metric": metric, "name": names.get(metric, metric), "team": team,
                 "period": period_label(row.period_start, ptype, fy_start_month),
@@ -135,6 +142,17 @@ def outliers(frame: pd.DataFrame, fy_start_month: int) -> list[dict]:
             })
     found.sort(key=lambda r: -r["mads"])
     return found
+
+
+def _seasonal(group: pd.DataFrame, start: dt.date, value: float) -> bool:
+    """Say whether a monthly figure is usual for its calendar month in the other years."""
+    starts = group["period_start"]
+    same = group[[d.month == start.month and d != start for d in starts]]["value"]
+    if len(same) < 3:
+        return False
+    median = same.median()
+    spread = max(MAD_SCALE * (same - median).abs().median(), 0.1 * abs(median))
+    return abs(value - median) <= OUTLIER_MADS * spread
 
 
 def flagged(frame: pd.DataFrame, fy_start_month: int) -> list[dict]:

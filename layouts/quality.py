@@ -87,7 +87,7 @@ def report_body(report: QualityReport, service_name: str) -> list:
         "Months with no data", "Months between the first and last figure with nothing stored "
         "for a measure the service reports. Blank is missing, never zero.",
         _grid("quality-gaps", report.gaps, [
-            {"field": "name", "headerName": "Measure", "minWidth": 220},
+            {"field": "name", "headerName": "Measure", "minWidth": 300},
             {"field": "months", "headerName": "Months missing", "maxWidth": 150,
              "type": "numericColumn"},
             {"field": "which", "headerName": "Which", "flex": 1, "minWidth": 300},
@@ -99,7 +99,7 @@ def report_body(report: QualityReport, service_name: str) -> list:
         _grid("quality-outliers", [
             {**o, "value": format_number(o["value"]), "median": format_number(o["median"]),
              "mads": round(o["mads"], 1)} for o in report.outliers], [
-            {"field": "name", "headerName": "Measure", "minWidth": 220},
+            {"field": "name", "headerName": "Measure", "minWidth": 280},
             {"field": "period", "headerName": "Period", "maxWidth": 150},
             {"field": "value", "headerName": "Value", "maxWidth": 150, "type": "numericColumn"},
             {"field": "median", "headerName": "Usual (median)", "maxWidth": 160,
@@ -115,7 +115,7 @@ def report_body(report: QualityReport, service_name: str) -> list:
         _grid("quality-flagged", [
             {**f, "value": format_number(f["value"]) if f["value"] is not None else "–"}
             for f in report.flagged], [
-            {"field": "name", "headerName": "Measure", "minWidth": 220},
+            {"field": "name", "headerName": "Measure", "minWidth": 280},
             {"field": "period", "headerName": "Period", "maxWidth": 150},
             {"field": "flag", "headerName": "Flag", "minWidth": 220},
             {"field": "value", "headerName": "Value", "maxWidth": 150, "type": "numericColumn"},

@@ -18,6 +18,7 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+SERVED: dict[str, str] = {}  # the database URL behind base_url, for tests that prepare data
 PAGES = {"overview": "/", "staffing": "/staffing", "finance": "/finance",
          "activity": "/activity", "impact": "/impact"}
 
@@ -38,6 +39,7 @@ def base_url(tmp_path_factory):
     db.upgrade()
     demo.seed_demo(db, seed=20240401, n_services=8)
     db.dispose()
+    SERVED["database_url"] = url
     app = create_app({"DATABASE_URL": url, "CACHE_TYPE": "NullCache"})
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -141,4 +143,87 @@ def test_unknown_address_shows_not_found(watched_page, base_url):
     page = watched_page
     page.goto(base_url + "/no-such-page")
     page.wait_for_selector("text=Page not found")
+    assert page.errors == []
+
+
+def upload(page, name: str, content: bytes, mime: str = "text/csv") -> None:
+    page.locator("#import-upload input[type=file]").set_input_files(
+        {"name": name, "mimeType": mime, "buffer": content})
+
+
+def test_import_page_previews_then_imports(watched_page, base_url):
+    page = watched_page
+    page.goto(base_url + "/import")
+    page.wait_for_selector("#import-upload")
+    assert page.locator("#template-long-xlsx").get_attribute("href").startswith(
+        "/download/template")
+    content = ("service,metric,period,value\r\n"
+               "DEMO002,searches,2030-04,\"1,234\"\r\n"
+               "DEMO002,Literature/evidence searches,May 2030,56\r\n").encode()
+    upload(page, "new-figures.csv", content)
+    page.wait_for_selector("#import-ready", timeout=20000)
+    status = page.locator("#import-status").inner_text()
+    assert "no problems found" in status
+    assert "to add" in status
+    confirm = page.locator("#import-confirm")
+    assert confirm.is_enabled()
+    assert "add 2" in confirm.inner_text()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "import-preview.png"), full_page=True)
+    confirm.click()
+    page.wait_for_selector("#import-done", timeout=20000)
+    assert "Imported as batch" in page.locator("#import-done").inner_text()
+    assert "new-figures.csv" in page.locator("#import-recent").inner_text()
+    assert page.locator("#import-confirm").is_disabled()
+    page.screenshot(path=str(SCREENSHOTS / "import-done.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_import_page_lists_every_problem(watched_page, base_url):
+    page = watched_page
+    page.goto(base_url + "/import")
+    page.wait_for_selector("#import-upload")
+    content = ("service,metric,period,value\n"
+               "DEMO002,searches,2030-04,lots\n"
+               "DEMO002,serches,2030-05,5\n"
+               "DEMO002,searches,2030-13,5\n").encode()
+    upload(page, "bad.csv", content)
+    page.wait_for_selector("#import-problems", timeout=20000)
+    page.wait_for_function(
+        "document.querySelectorAll('#import-problems .ag-row').length >= 3")
+    text = page.locator("#import-status").inner_text()
+    assert "Nothing was imported" in text
+    assert "not a number" in text
+    assert "searches" in text  # the suggestion for the misspelt metric
+    assert page.locator("#import-confirm").is_disabled()
+    page.screenshot(path=str(SCREENSHOTS / "import-problems.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_data_quality_page_and_undo(watched_page, base_url):
+    from dashboard.importing.engine import import_data
+    from dashboard.importing.load import read_import
+    from dashboard.queries import ANONYMOUS
+    from dashboard.settings import load_config
+
+    db = Database(SERVED["database_url"])
+    content = b"service,metric,period,value\nDEMO003,searches,2031-04,77\n"
+    data = read_import(db, ANONYMOUS, load_config(), content, "undo-me.csv")
+    batch = import_data(db, ANONYMOUS, data, created_by="browser test").batch_id
+    db.dispose()
+    page = watched_page
+    page.goto(base_url + "/data-quality?service=DEMO003")
+    page.wait_for_selector("#quality-coverage .main-svg", timeout=20000)
+    text = page.locator("#quality-content").inner_text()
+    assert "Months with no data" in text and "Suspected outliers" in text
+    assert "undo-me.csv" in text
+    page.screenshot(path=str(SCREENSHOTS / "data-quality.png"), full_page=True)
+    page.locator("tr", has_text="undo-me.csv").get_by_role("button", name="Undo").click()
+    page.wait_for_selector("#quality-undo-modal", state="visible")
+    assert f"Undo import batch {batch}?" in page.locator("#quality-undo-text").inner_text()
+    page.locator("#quality-undo-confirm").click()
+    page.wait_for_selector("#quality-undone", timeout=20000)
+    assert f"Undid batch {batch}: removed 1 figures" in page.locator("#quality-undone").inner_text()
+    page.wait_for_function("!document.querySelector('#quality-content').innerText"
+                           ".includes('undo-me.csv')")
     assert page.errors == []

@@ -27,6 +27,7 @@ from . import ImportData, ImportFailed, Problem
 Progress = Callable[[str, float], None]
 REPLACEMENTS_SHOWN = 200
 OUTLIER_MADS = 3.0
+MAD_SCALE = 1.4826  # scaled MAD: a robust estimate of the standard deviation
 
 _KEY = ("service_id", "metric_id", "period_type", "period_start", "team")
 _SAME = ("((o.value = s.value) OR (o.value IS NULL AND s.value IS NULL)) "
@@ -271,7 +272,7 @@ def _replacements(conn: Connection, service_ids: dict[str, int],
 
 def _outliers(conn: Connection, obs: pd.DataFrame, service_ids: dict[str, int],
               metric_ids: dict[str, int]) -> list[Problem]:
-    """Warn about values beyond OUTLIER_MADS median absolute deviations of their history."""
+    """Warn about values beyond OUTLIER_MADS scaled median absolute deviations of their history."""
     history = pd.DataFrame(conn.execute(text(
         "SELECT o.service_id, o.metric_id, o.period_type, o.value FROM observation o "
         "WHERE o.value IS NOT NULL AND EXISTS (SELECT 1 FROM import_stage s WHERE "
@@ -280,7 +281,7 @@ def _outliers(conn: Connection, obs: pd.DataFrame, service_ids: dict[str, int],
     if history.empty or obs.empty:
         return []
     stats = history.groupby(["service_id", "metric_id", "period_type"])["value"].agg(
-        median="median", mad=lambda v: (v - v.median()).abs().median(), n="count")
+        median="median", mad=lambda v: MAD_SCALE * (v - v.median()).abs().median(), n="count")
     stats = stats[(stats["n"] >= 6) & (stats["mad"] > 0)]
     if stats.empty:
         return []

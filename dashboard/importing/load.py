@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import zlib
 from pathlib import Path
 
 from .. import queries
@@ -21,7 +23,7 @@ def checksum(data: bytes) -> str:
 def read_import(db, viewer, config: Config, data: bytes, filename: str, *, fmt: str = "auto",
                 create_services: bool = False, sheet: str | None = None) -> ImportData:
     """Read an uploaded or named file into ImportData, or raise ImportFailed saying why."""
-    from . import ace, imls, reader, shelfmark
+    from . import reader
     from .detect import detect_format
 
     if fmt not in FORMATS:
@@ -29,10 +31,16 @@ def read_import(db, viewer, config: Config, data: bytes, filename: str, *, fmt: 
     max_bytes = int(config["IMPORT_MAX_MB"]) * 1024 * 1024
     digest = checksum(data)
     if data[:2] == b"\x1f\x8b":  # a gzip'd file (how the IMLS return is shipped)
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise ImportFailed([Problem(f"the file looks gzip-compressed but is damaged: {exc}")])
+        try:  # read at most one byte over the limit: a small "gzip bomb" cannot fill memory
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unpacked:
+                data = unpacked.read(max_bytes + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ImportFailed([Problem(
+                f"the file looks gzip-compressed but is damaged: {exc}")]) from None
+        if len(data) > max_bytes:
+            raise ImportFailed([Problem(
+                f"the file unpacks to more than the {max_bytes / 1048576:,.0f} MB limit for "
+                "imports (the IMPORT_MAX_MB setting); split it into smaller files")])
         filename = filename[:-3] if filename.endswith(".gz") else filename
     table = reader.read_table(data, filename, sheet=sheet, max_bytes=max_bytes)
     if fmt == "auto":
@@ -45,13 +53,19 @@ def read_import(db, viewer, config: Config, data: bytes, filename: str, *, fmt: 
                 "LIBNAME, STABR…) or an Arts Council England activity file (Authority, "
                 f"Period…). Its columns: {', '.join(map(str, table.frame.columns[:12]))}")])
     if fmt == "shelfmark":
+        from . import shelfmark
+
         services = {s.code: s.sector for s in queries.list_services(db, viewer)}
         result = shelfmark.parse_shelfmark(
             table, catalogue=CATALOGUE, services=services, config=config,
             create_services=create_services, filename=filename, checksum=digest)
     elif fmt == "imls-pls":
+        from . import imls
+
         result = imls.parse_imls(table.frame, filename=filename, config=config, checksum=digest)
     else:
+        from . import ace
+
         result = ace.parse_ace_file(data, filename, config=config, checksum=digest)
     result.warnings = list(table.warnings if hasattr(table, "warnings") else []) + \
         list(result.warnings)

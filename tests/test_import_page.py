@@ -1,0 +1,149 @@
+"""The Import and Data quality pages' callbacks, called as Dash calls them, with hostile input."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+
+from callbacks import importing as cb
+from callbacks import quality as qcb
+from dashboard import demo
+from dashboard.db import Database
+from layouts import ids
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    from app import create_app
+
+    path = tmp_path_factory.mktemp("import-app") / "demo.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    demo.seed_demo(db, seed=20240401, n_services=3)
+    db.dispose()
+    return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache",
+                       "IMPORT_MAX_MB": 1})
+
+
+@pytest.fixture
+def request_ctx(demo_app):
+    with demo_app.server.test_request_context("/_dash-update-component", method="POST"):
+        yield demo_app
+
+
+def data_url(content: bytes, mime: str = "text/csv") -> str:
+    return f"data:{mime};base64," + base64.b64encode(content).decode()
+
+
+def text_of(component) -> str:
+    return json.dumps(component.to_plotly_json() if hasattr(component, "to_plotly_json")
+                      else component, default=lambda o: o.to_plotly_json())
+
+
+def run_job(job_ref):
+    for _ in range(400):
+        result = cb.poll(1, job_ref)
+        if result[1] is True:  # polling stopped: finished
+            return result
+        time.sleep(0.025)
+    raise AssertionError("job did not finish")
+
+
+GOOD = b"service,metric,period,value\nDEMO001,searches,2031-04,10\nDEMO001,searches,2031-05,11\n"
+
+
+def test_upload_check_confirm(request_ctx):
+    info, status, described, sheet_options, sheet, style = cb.receive_upload(
+        {"contents": data_url(GOOD), "filename": "C:\\Users\\me\\figures.csv"})
+    assert info["filename"] == "figures.csv" and info["size"] == len(GOOD)
+    assert style == {"display": "none"} and sheet_options == []
+    job, poll_disabled, _, confirm_disabled, _ = cb.start_check(info, "auto", None, False)
+    assert poll_disabled is False and confirm_disabled is True
+    view, stopped, confirm_disabled, label, _ = run_job(job)
+    assert "no problems found" in text_of(view)
+    assert confirm_disabled is False and label == "Import: add 2 and replace 0 figures"
+    job, *_ = cb.start_import(1, info, "auto", None, False)
+    view, stopped, confirm_disabled, label, recent = run_job(job)
+    assert "Imported as batch" in text_of(view)
+    assert "figures.csv" in text_of(recent)
+    # The same file again changes nothing, and the page says so.
+    job, *_ = cb.start_check(info, "auto", None, False)
+    view, _, confirm_disabled, _, _ = run_job(job)
+    assert "would change nothing" in text_of(view) and confirm_disabled is True
+
+
+def test_problems_are_listed_and_block_the_import(request_ctx):
+    bad = b"service,metric,period,value\nDEMO001,searches,2031-04,lots\nDEMO009,searches,2031-04,1\n"
+    info = cb.receive_upload({"contents": data_url(bad), "filename": "bad.csv"})[0]
+    job = cb.start_check(info, "auto", None, False)[0]
+    view, stopped, confirm_disabled, label, _ = run_job(job)
+    shown = text_of(view)
+    assert "Nothing was imported" in shown
+    assert "lots" in shown and "not a number" in shown
+    assert "DEMO009" in shown
+    assert confirm_disabled is True
+
+
+@pytest.mark.parametrize("payload", [
+    None, "x", 3, [], {"contents": 5, "filename": "a.csv"},
+    {"contents": "not a data url", "filename": "a.csv"},
+    {"contents": "data:text/csv;base64,@@@@", "filename": "a.csv"},
+    {"contents": data_url(GOOD), "filename": None},
+    {"contents": data_url(GOOD), "filename": "x" * 1000},
+])
+def test_hostile_upload_payloads_get_a_message_not_a_crash(request_ctx, payload):
+    result = cb.receive_upload(payload)
+    info = result[0]
+    assert info is None or info is cb.no_update
+    if info is None:
+        assert "Alert" in text_of(result[1])
+
+
+def test_oversized_upload_is_refused_before_decoding(request_ctx):
+    big = data_url(b"a" * (2 * 1024 * 1024))
+    info, alert, *_ = cb.receive_upload({"contents": big, "filename": "big.csv"})
+    assert info is None
+    assert "over the 1 MB limit" in text_of(alert)
+
+
+@pytest.mark.parametrize("forged", [
+    {"token": "../../../etc/passwd"}, {"token": "A" * 32}, {"token": None}, "token", 7,
+])
+def test_forged_tokens_and_job_ids_reveal_nothing(request_ctx, forged):
+    result = cb.start_check(forged, "auto", None, False)
+    assert result[0] in (None, cb.no_update)
+    result = cb.start_import(1, forged, "auto", None, False)
+    assert result[0] in (None, cb.no_update)
+    view = cb.poll(1, {"id": "A" * 24})[0]
+    assert "no longer known" in text_of(view)
+    assert cb.poll(1, "nonsense")[1] is True
+
+
+def test_options_are_validated(request_ctx):
+    info = cb.receive_upload({"contents": data_url(GOOD), "filename": "g.csv"})[0]
+    job = cb.start_check(info, "../../evil", {"sheet": 1}, "yes")[0]
+    view = run_job(job)[0]
+    assert "no problems found" in text_of(view)  # unknown format: auto; junk flags: off
+
+
+def test_undo_callbacks_refuse_junk(request_ctx):
+    assert qcb.confirm_undo(1, "1; DROP TABLE observation", "DEMO001")[0] is qcb.no_update
+    assert qcb.confirm_undo(1, True, "DEMO001")[0] is qcb.no_update
+    message = qcb.confirm_undo(1, 99999, "DEMO001")[0]
+    assert "there is no import batch 99999" in text_of(message)
+    assert qcb.show_service({"$ne": 1}) == (qcb.no_update, qcb.no_update)
+    body, search = qcb.show_service("NOPE")
+    assert "Choose a library service" in text_of(body) and search == "?service=NOPE"
+
+
+def test_pages_render(demo_app):
+    client = demo_app.server.test_client()
+    for path in ("/import", "/data-quality", "/data-quality?service=DEMO002",
+                 "/data-quality?service=%3Cscript%3E", "/definitions"):
+        response = client.get(path)
+        assert response.status_code == 200
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
