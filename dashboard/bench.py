@@ -1,4 +1,4 @@
-"""Benchmark page callbacks against the bare SQL aggregate at 50k and 5M observations.
+"""Benchmark page callbacks against the bare SQL aggregate at 50k and 5M observations, and imports.
 
 `python -m dashboard bench` (or `make bench`) builds two synthetic databases of the demo's shape,
 then, in a fresh worker-like process per database, times each page's callback (the same function
@@ -204,4 +204,9 @@ def main(args) -> int:
           "any component or figure is built.")
     print("Aims: callback at most 2x the bare aggregate; 5M at most 3x the 50k time; "
           "at most 300 MB per worker.")
+    if args.import_rows:
+        from . import bench_import
+
+        print(f"\nImport benchmark: {args.import_rows:,} rows ...", flush=True)
+        bench_import.report(bench_import.run(workdir, args.import_rows))
     return 0

@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years", type=int, default=5, help="financial years")
     p.set_defaults(func=cmd_seed_demo)
 
-    p = add("bench", help="benchmark page callbacks at 50k and 5M observations",
+    p = add("bench", help="benchmark page callbacks (50k and 5M observations) and imports",
                        description="Build national-scale databases and time every page's "
                        "callback against the bare SQL aggregate; report p50/p95 and peak RSS.")
     p.add_argument("--services", type=int, default=1200, help="services in the large database")
@@ -278,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="large database URL [default: a SQLite file in the work folder]")
     p.add_argument("--workdir", default=argparse.SUPPRESS,
                    help="where to keep the benchmark databases [default: data/bench]")
+    p.add_argument("--import-rows", type=int, default=1_000_000,
+                   help="rows of the import benchmark's CSV (0 skips it)")
     p.set_defaults(func=cmd_bench)
 
     p = add("import", help="import figures from a CSV or XLSX file (or the ACE folder)",
