@@ -194,7 +194,8 @@ STORED: tuple[MetricDef, ...] = (
     _m("eresource_sessions", "E-resource sessions", _ACT, "count", "sum", True,
        "Sessions on licensed e-resources (COUNTER or OpenAthens sessions)."),
     _m("visits", "Visits", _ACT, "count", "sum", True,
-       "Physical visits to library premises (door count).",
+       "Physical visits to library premises (door count). For English public libraries (Arts "
+       "Council England) also mobile-library and home-delivery visits.",
        sectors=("nhs", "academic", "public")),
     _m("outreach_events", "Outreach events", _ACT, "count", "sum", True,
        "Outreach, promotion and engagement events held beyond the library."),

@@ -29,14 +29,10 @@ def wait_for(store, job_id, timeout=10.0):
 
 
 def test_job_reports_progress_and_result(store):
-    seen = []
-
     def work(progress):
         progress("reading", 0.5)
-        seen.append(store.get(job_id)["stage"])
         return {"rows": 3}
 
-    job_id = None
     job_id = store.start("check", work, wait=False)
     state = wait_for(store, job_id)
     assert state["state"] == "done"

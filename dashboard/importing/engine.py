@@ -208,24 +208,29 @@ def _services(conn: Connection, data: ImportData, source_id: int | None, batch_i
             f"service {code!r} does not exist; check the code, or import with "
             "--create-services to add it", column="service") for code in missing[:200]])
     by_code = {row["code"]: row for row in described.to_dict("records")} if len(described) else {}
-    created = []
     owner = source_id if source_id is not None else (_default_source(conn) if missing else None)
+    rows = []
     for code in missing:
         row = by_code.get(code, {})
         if data.source is not None and not row:
             continue  # a neighbour outside the file's services: dropped below
-        new_id = conn.execute(insert(Service).values(
-            code=code, name=_clean(row.get("name")) or code,
-            sector=_clean(row.get("sector")) or "other",
-            org_type=_clean(row.get("org_type")), region=_clean(row.get("region")),
-            parent_org=_clean(row.get("parent_org")),
-            population=_clean(row.get("population")),
-            population_unit=_clean(row.get("population_unit")),
-            attributes=row.get("attributes") or {}, source_id=owner,
-            created_batch_id=batch_id,
-        ).returning(Service.id)).scalar_one()
-        existing[code] = new_id
-        created.append(code)
+        rows.append({
+            "code": code, "name": _clean(row.get("name")) or code,
+            "sector": _clean(row.get("sector")) or "other",
+            "org_type": _clean(row.get("org_type")), "region": _clean(row.get("region")),
+            "parent_org": _clean(row.get("parent_org")),
+            "population": _clean(row.get("population")),
+            "population_unit": _clean(row.get("population_unit")),
+            "attributes": row.get("attributes") or {}, "source_id": owner,
+            "created_batch_id": batch_id,
+        })
+    if rows:  # one statement for them all, then one query for their ids
+        conn.execute(insert(Service), rows)
+        created = [r["code"] for r in rows]
+        existing.update(conn.execute(select(Service.code, Service.id).where(
+            Service.created_batch_id == batch_id)).all())
+    else:
+        created = []
     return existing, created
 
 

@@ -62,13 +62,16 @@ def read_import(db, viewer, config: Config, data: bytes, filename: str, *, fmt: 
     elif fmt == "imls-pls":
         from . import imls
 
-        result = imls.parse_imls(table.frame, filename=filename, config=config, checksum=digest)
+        result = imls.parse_imls(table.frame, filename=filename, config=config, checksum=digest,
+                                 rows=table.rows)
     else:
         from . import ace
 
         result = ace.parse_ace_file(data, filename, config=config, checksum=digest)
-    result.warnings = list(table.warnings if hasattr(table, "warnings") else []) + \
-        list(result.warnings)
+    file_warnings = list(table.warnings)
+    if fmt == "imls-pls":  # IMLS publishes Latin-1 on purpose: reading it so is no news
+        file_warnings = [w for w in file_warnings if "is not UTF-8" not in w.reason]
+    result.warnings = file_warnings + list(result.warnings)
     result.filename = result.filename or filename
     result.checksum = digest
     return result
@@ -80,7 +83,7 @@ def read_path(db, viewer, config: Config, path: str | Path, **kwargs) -> ImportD
 
     path = Path(path)
     if path.is_dir():
-        return ace.parse_ace_folder(path)
+        return ace.parse_ace_folder(path, config=config)
     if not path.exists():
         raise ImportFailed([Problem(f"there is no file {str(path)!r}")])
     return read_import(db, viewer, config, path.read_bytes(), path.name, **kwargs)
