@@ -3,7 +3,7 @@
 - Gaps: for every measure the service has ever reported, the months between its first and last
   figure (of any measure) that no stored figure covers. A quarter or a year covers its months.
 - Outliers: figures beyond OUTLIER_MADS scaled median absolute deviations (MAD x 1.4826, a
-  robust standard deviation) from the median of the
+  robust standard deviation; at least a tenth of the median) from the median of the
   service's own figures of that measure and period type (the rule the import warns with),
   unless the figure is usual for that calendar month: a monthly figure within OUTLIER_MADS
   deviations of the same month in at least three other years (an annual subscription paid
@@ -26,6 +26,7 @@ from .periods import MONTHS_IN, add_months, period_label
 
 OUTLIER_MADS = 3.0
 MAD_SCALE = 1.4826  # makes the median absolute deviation estimate a normal standard deviation
+MIN_RELATIVE_SPREAD = 0.1  # a steady series does not make a 10% swing an outlier
 MIN_HISTORY = 6  # figures needed before calling one an outlier
 
 # Status of a metric in a month, best first (a month takes the best status of its figures).
@@ -128,8 +129,9 @@ def outliers(frame: pd.DataFrame, fy_start_month: int) -> list[dict]:
             continue
         median = group["value"].median()
         mad = MAD_SCALE * (group["value"] - median).abs().median()
-        if mad <= 0:
+        if mad <= 0:  # a constant series: nothing to measure a deviation against
             continue
+        mad = max(mad, MIN_RELATIVE_SPREAD * abs(median))
         far = group[(group["value"] - median).abs() > OUTLIER_MADS * mad]
         for row in far.itertuples(index=False):
             if ptype == "month" and _seasonal(group, row.period_start, row.value):
@@ -151,7 +153,7 @@ def _seasonal(group: pd.DataFrame, start: dt.date, value: float) -> bool:
     if len(same) < 3:
         return False
     median = same.median()
-    spread = max(MAD_SCALE * (same - median).abs().median(), 0.1 * abs(median))
+    spread = max(MAD_SCALE * (same - median).abs().median(), MIN_RELATIVE_SPREAD * abs(median))
     return abs(value - median) <= OUTLIER_MADS * spread
 
 

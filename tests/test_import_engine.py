@@ -162,6 +162,18 @@ def test_outliers_are_warned_not_blocked(tiny_db):
     assert result.added == 1
     outliers = [w for w in result.warnings if "far outside" in w.reason]
     assert outliers and outliers[0].row == 2 and outliers[0].severity == "warning"
+    # Importing the same figure again warns about nothing: it is already stored as it is.
+    again = import_data(tiny_db, V, data([("TINY1", "searches", D(2024, 4, 1), 500.0)]),
+                        created_by="tests")
+    assert again.unchanged == 1
+    assert [w for w in again.warnings if "far outside" in w.reason] == []
+
+
+def test_small_swings_in_a_steady_series_are_not_outliers(tiny_db):
+    # searches run 1..12 (median 6.5): 8 is an ordinary month, not an outlier.
+    result = import_data(tiny_db, V, data([("TINY1", "searches", D(2024, 4, 1), 8.0)]),
+                         created_by="tests")
+    assert [w for w in result.warnings if "far outside" in w.reason] == []
 
 
 def test_batch_records_provenance(tiny_db):

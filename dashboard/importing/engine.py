@@ -30,6 +30,8 @@ REPLACEMENTS_SHOWN = 200
 IMPORT_CACHE_KB = 65536
 OUTLIER_MADS = 3.0
 MAD_SCALE = 1.4826  # scaled MAD: a robust estimate of the standard deviation
+MIN_HISTORY = 6  # stored values needed before a new one is called far from them
+MIN_RELATIVE_SPREAD = 0.1  # the spread is at least a tenth of the median
 
 _KEY = ("service_id", "metric_id", "period_type", "period_start", "team")
 _SAME = ("((o.value = s.value) OR (o.value IS NULL AND s.value IS NULL)) "
@@ -305,23 +307,40 @@ def _replacements(conn: Connection, service_ids: dict[str, int],
 
 def _outliers(conn: Connection, obs: pd.DataFrame, service_ids: dict[str, int],
               metric_ids: dict[str, int]) -> list[Problem]:
-    """Warn about values beyond OUTLIER_MADS scaled median absolute deviations of their history."""
+    """Warn about new or changed values far from the service's own history of the measure.
+
+    Far means beyond OUTLIER_MADS times the scaled median absolute deviation of the stored
+    values of the same service, measure and period type (at least MIN_HISTORY of them), or of
+    MIN_RELATIVE_SPREAD of their median when that is larger (a steady series does not make a
+    10% swing an outlier). Values already stored as they are raise no warning.
+    """
     history = pd.DataFrame(conn.execute(text(
-        "SELECT o.service_id, o.metric_id, o.period_type, o.value FROM observation o "
-        "WHERE o.value IS NOT NULL AND EXISTS (SELECT 1 FROM import_stage s WHERE "
-        "s.service_id = o.service_id AND s.metric_id = o.metric_id)")).all(),
-        columns=["service_id", "metric_id", "period_type", "value"])
+        "SELECT o.service_id, o.metric_id, o.period_type, o.period_start, o.team, o.value "
+        "FROM observation o WHERE o.value IS NOT NULL AND EXISTS (SELECT 1 FROM import_stage s "
+        "WHERE s.service_id = o.service_id AND s.metric_id = o.metric_id)")).all(),
+        columns=["service_id", "metric_id", "period_type", "period_start", "team", "value"])
     if history.empty or obs.empty:
         return []
     stats = history.groupby(["service_id", "metric_id", "period_type"])["value"].agg(
         median="median", mad=lambda v: MAD_SCALE * (v - v.median()).abs().median(), n="count")
-    stats = stats[(stats["n"] >= 6) & (stats["mad"] > 0)]
+    stats = stats[(stats["n"] >= MIN_HISTORY) & (stats["mad"] > 0)]
+    stats["spread"] = stats["mad"].where(
+        stats["mad"] > MIN_RELATIVE_SPREAD * stats["median"].abs(),
+        MIN_RELATIVE_SPREAD * stats["median"].abs())
+    stats = stats[stats["spread"] > 0]
     if stats.empty:
         return []
-    frame = obs.assign(service_id=obs["service"].map(service_ids),
-                       metric_id=obs["metric"].map(metric_ids))
+    frame = obs[obs["value"].notna()].assign(
+        service_id=obs["service"].map(service_ids), metric_id=obs["metric"].map(metric_ids))
     frame = frame.join(stats, on=["service_id", "metric_id", "period_type"], how="inner")
-    far = frame[(frame["value"] - frame["median"]).abs() > OUTLIER_MADS * frame["mad"]]
+    far = frame[(frame["value"] - frame["median"]).abs() > OUTLIER_MADS * frame["spread"]]
+    if far.empty:
+        return []
+    stored = {(r.service_id, r.metric_id, r.period_type, str(r.period_start)[:10], r.team or ""):
+              r.value for r in history.itertuples(index=False)}
+    keys = zip(far["service_id"], far["metric_id"], far["period_type"],
+               far["period_start"].astype(str).str[:10], far["team"].fillna(""))
+    far = far[[stored.get(key) != value for key, value in zip(keys, far["value"])]]
     problems = []
     for row in far.head(200).itertuples():
         problems.append(Problem(
