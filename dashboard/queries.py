@@ -140,6 +140,22 @@ def data_extent(db: Database, viewer: Viewer, service_code: str) -> tuple[dt.dat
     return first, add_months(last, MONTHS_IN.get(last_type, 1) - 1)
 
 
+def reported_metrics(db: Database, viewer: Viewer, service_code: str) -> dict[str, set[str]]:
+    """Return the stored metrics a service has ever reported, with their period types."""
+    stmt = (
+        select(Metric.code, Observation.period_type).distinct()
+        .join(Metric, Observation.metric_id == Metric.id)
+        .join(Service, Observation.service_id == Service.id)
+        .where(Service.code == service_code, _visible_services(viewer),
+               Observation.value.is_not(None))
+    )
+    reported: dict[str, set[str]] = {}
+    with db.session() as session:
+        for code, period_type in session.execute(stmt):
+            reported.setdefault(code, set()).add(period_type)
+    return reported
+
+
 def data_version(db: Database, viewer: Viewer) -> str:
     """Return a token that changes whenever figures are added, replaced or undone."""
     del viewer  # the version of the whole store: it reveals no figures

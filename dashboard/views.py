@@ -173,10 +173,12 @@ def _public_pages() -> dict[str, PageSpec]:
             "overview", "Overview", "/", None,
             "Headline figures for the library system, against the year before.",
             ("pls_total_staff_fte", "pls_exp_total_operating", "visits", "pls_circulation",
-             "pls_programme_attendance", "pls_visits_per_capita"),
+             "loans", "ace_active_users", "pls_programme_attendance", "ace_events",
+             "pls_visits_per_capita"),
             (
-                Panel("visits-trend", "trend", "Visits and circulation", (
-                    "visits", "pls_circulation"), "activity", "Visits and loans."),
+                Panel("visits-trend", "trend", "Visits and loans", (
+                    "visits", "pls_circulation", "loans"), "activity",
+                    "Visits to libraries and items lent."),
                 Panel("pls-exp-by-category", "breakdown", "Operating expenditure", (
                     "pls_exp_staff", "pls_exp_collection", "pls_exp_other_operating"),
                     "finance", "Operating expenditure by category.", parts_of_whole=True),
@@ -207,12 +209,22 @@ def _public_pages() -> dict[str, PageSpec]:
         ),
         "activity": PageSpec(
             "activity", "Activity", "/activity", "activity", "Use of the library system.",
-            ("visits", "pls_circulation", "pls_reference", "pls_registered_borrowers",
-             "pls_programmes", "pls_programme_attendance"),
+            ("visits", "pls_circulation", "loans", "pls_reference", "pls_registered_borrowers",
+             "ace_active_users", "pls_programmes", "ace_events", "pls_programme_attendance",
+             "ace_event_attendance"),
             (
                 Panel("pls-use", "breakdown", "Use of the library", (
                     "visits", "pls_circulation", "pls_reference", "pls_computer_sessions"),
                     "activity", "Visits, loans, reference and computer use."),
+                Panel("ace-use-trend", "trend", "Visits and loans", ("visits", "loans"),
+                      "activity", "Visits to libraries and items lent, over time."),
+                Panel("ace-events-trend", "trend", "Events and attendance", (
+                    "ace_events", "ace_event_attendance"), "activity",
+                    "Events and activities held, and attendances at them."),
+                Panel("ace-digital-trend", "trend", "Public computer hours", (
+                    "ace_computer_hours",), "activity", "Hours of public computer use."),
+                Panel("ace-wifi-trend", "trend", "Wi-Fi sessions", ("ace_wifi_sessions",),
+                      "activity", "Public Wi-Fi sessions."),
                 Panel("pls-ill", "breakdown", "Interlibrary loans", (
                     "pls_ill_provided", "pls_ill_received"), "activity",
                     "Items provided to and received from other libraries."),
@@ -343,8 +355,21 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
         )
         return view
     categories = set(state.categories) if spec.category is None else {spec.category}
-    kpi_codes = [c for c in spec.kpis if catalogue[c].category in categories]
-    panels = [p for p in spec.panels if p.category in categories]
+    # Show what this service reports: a national return's services each collect their own
+    # set of measures (a US system circulation, an English authority loans). A measure the
+    # service has never reported is left out rather than shown empty in every period.
+    reported = queries.reported_metrics(db, viewer, service.code)
+
+    def ever_reported(code: str) -> bool:
+        return all(part in reported for part in catalogue.stored_codes_for([code]))
+
+    kpi_codes = [c for c in spec.kpis if catalogue[c].category in categories
+                 and ever_reported(c)]
+    panels = []
+    for p in spec.panels:
+        shown = tuple(m for m in p.metrics if ever_reported(m))
+        if p.category in categories and shown:
+            panels.append(replace(p, metrics=shown) if shown != p.metrics else p)
     wanted = list(dict.fromkeys([*kpi_codes, *(m for p in panels for m in p.metrics)]))
     stored = catalogue.stored_codes_for(wanted)
     args = (db, viewer, service.code)
@@ -375,8 +400,11 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
     for kpi in kpis(kpi_codes, current, previous, catalogue):
         spark = sparks.get(kpi.code, empty_series)
         view.kpis.append(KpiView(kpi, catalogue[kpi.code], spark))
+    # Figures stored only by year (a national return) or quarter cannot be shown by month.
+    stored_types = set().union(*reported.values()) if reported else {"month"}
+    finest = min(stored_types, key=MONTHS_IN.get)
     for panel in panels:
-        grain = max(granularity, panel.min_granularity, key=MONTHS_IN.get)
+        grain = max(granularity, panel.min_granularity, finest, key=MONTHS_IN.get)
         if grain not in trends:
             trends[grain] = (series_for(period, grain), bucket_starts(period, grain, fy_start))
         frame, buckets = trends[grain]
