@@ -134,3 +134,25 @@ def test_data_version_changes_with_batches(tiny_db):
     with tiny_db.session() as session:
         session.add(ImportBatch(created_by="tests", kind="test", rows_added=5))
     assert queries.data_version(tiny_db, V) != before
+
+
+def test_pages_show_what_a_service_reports(tiny_db):
+    from dashboard.settings import load_config
+    from dashboard.state import parse_state
+    from dashboard.views import build_view
+
+    assert queries.reported_metrics(tiny_db, queries.ANONYMOUS, "PUB1") == {
+        "visits": {"year"}, "pls_population_lsa": {"year"}}
+    state = parse_state({"service": "PUB1", "from": "2022-07", "to": "2023-06"})
+    view = build_view(tiny_db, queries.ANONYMOUS, load_config(), "overview", state)
+    # Only measures PUB1 has ever reported get a tile: visits and visits per capita.
+    assert [k.kpi.code for k in view.kpis] == ["visits", "pls_visits_per_capita"]
+    assert view.kpis[0].kpi.value == 1000.0
+    trend = next(p for p in view.panels if p.panel.key == "visits-trend")
+    assert trend.panel.metrics == ("visits",)
+    assert trend.granularity == "year"  # yearly figures cannot be drawn by month
+    nhs = build_view(tiny_db, queries.ANONYMOUS, load_config(), "staffing",
+                     parse_state({"service": "TINY1"}))
+    assert "staff_vacancies_wte" not in [k.kpi.code for k in nhs.kpis]  # never reported
+    assert "vacancies-trend" not in [p.panel.key for p in nhs.panels]
+    assert "staff_qualified_wte" in [k.kpi.code for k in nhs.kpis]
