@@ -227,3 +227,17 @@ def test_data_quality_page_and_undo(watched_page, base_url):
     page.wait_for_function("!document.querySelector('#quality-content').innerText"
                            ".includes('undo-me.csv')")
     assert page.errors == []
+
+
+def test_definitions_search_filters_the_catalogue(watched_page, base_url):
+    page = watched_page
+    page.goto(base_url + "/definitions")
+    page.wait_for_selector("#definitions-grid .ag-row")
+    page.locator("#definitions-search").fill("active OpenAthens")
+    page.wait_for_function(
+        "document.querySelectorAll('#definitions-grid .ag-center-cols-container .ag-row')"
+        ".length === 1")
+    row = page.locator("#definitions-grid .ag-center-cols-container .ag-row").first
+    assert "openathens_active" in row.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "definitions.png"), full_page=True)
+    assert page.errors == []

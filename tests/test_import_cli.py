@@ -1,0 +1,105 @@
+"""`python -m dashboard import`, `imports` and `undo-import`, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args, url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def count_rows(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from dashboard.db import Database
+    from dashboard.models import Observation
+
+    db = Database(url)
+    with db.session() as session:
+        total = session.scalar(select(func.count()).select_from(Observation))
+    db.dispose()
+    return total
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    url = f"sqlite:///{tmp_path}/cli.db"
+    assert cli("seed-demo", "--services", "2", "--years", "1", url=url).returncode == 0
+    return url
+
+
+def test_import_imports_and_undo(seeded, tmp_path):
+    good = tmp_path / "figures.csv"
+    good.write_text("service,metric,period,value\nDEMO001,searches,2031-04,10\n"
+                    "DEMO001,searches,2031-05,\"1,234\"\n", encoding="utf-8")
+    before = count_rows(seeded)
+    dry = cli("import", str(good), "--dry-run", "--quiet", url=seeded)
+    assert dry.returncode == 0 and "Dry run, nothing written" in dry.stdout
+    assert count_rows(seeded) == before
+    done = cli("import", str(good), "--quiet", url=seeded)
+    assert done.returncode == 0, done.stderr
+    match = re.search(r"Imported as batch (\d+): 2 rows read: added 2, replaced 0, "
+                      r"unchanged 0", done.stdout)
+    assert match, done.stdout
+    batch = match.group(1)
+    assert count_rows(seeded) == before + 2
+    again = cli("import", str(good), "--quiet", url=seeded)
+    assert again.returncode == 0 and "Nothing changed" in again.stdout
+    assert "unchanged 2" in again.stdout
+    listed = cli("imports", url=seeded)
+    assert listed.returncode == 0 and "figures.csv" in listed.stdout
+    undone = cli("undo-import", batch, url=seeded)
+    assert undone.returncode == 0 and f"Undid batch {batch}: removed 2 values" in undone.stdout
+    assert count_rows(seeded) == before
+    twice = cli("undo-import", batch, url=seeded)
+    assert twice.returncode == 1 and "already undone" in twice.stderr
+
+
+def test_failed_import_lists_every_problem_and_writes_nothing(seeded, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("service,metric,period,value\nDEMO001,searches,2031-04,lots\n"
+                   "DEMO001,serches,2031-05,5\nDEMO001,searches,2031-13,5\n"
+                   "DEMO001,searches,2031-06,-4\n", encoding="utf-8")
+    before = count_rows(seeded)
+    failed = cli("import", str(bad), "--quiet", url=seeded)
+    assert failed.returncode == 1
+    err = failed.stderr
+    assert "Nothing was imported: 4 problem(s)" in err
+    assert "row 2, column 'value'" in err and "'lots' is not a number" in err
+    assert "row 3, column 'metric'" in err and "did you mean 'searches'" in err
+    assert "row 4, column 'period'" in err
+    assert "row 5, column 'value'" in err and "negative" in err
+    assert "Traceback" not in err
+    assert count_rows(seeded) == before
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(200), "image"),
+    (b"service,metric,period,value\n", "no rows"),
+])
+def test_files_that_are_not_figures(seeded, tmp_path, content, expected):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(content)
+    result = cli("import", str(path), "--quiet", url=seeded)
+    assert result.returncode == 1
+    assert expected in result.stderr.lower(), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_and_unknown_batch(seeded):
+    missing = cli("import", "/no/such/file.csv", url=seeded)
+    assert missing.returncode == 1 and "there is no file" in missing.stderr
+    unknown = cli("undo-import", "9999", url=seeded)
+    assert unknown.returncode == 1 and "there is no import batch 9999" in unknown.stderr
