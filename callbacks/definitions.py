@@ -13,7 +13,8 @@ def register(app) -> None:
         function(text) {
             return {quickFilterText: typeof text === "string" ? text : "",
                     animateRows: false, domLayout: "autoHeight", pagination: true,
-                    paginationPageSize: 25};
+                    paginationPageSize: 25,
+                    paginationPageSizeSelector: [25, 50, 100]};
         }
         """,
         Output(ids.DEFINITIONS_GRID, "dashGridOptions"),

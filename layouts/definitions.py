@@ -32,19 +32,20 @@ def catalogue_rows() -> list[dict]:
 
 
 COLUMNS = [
-    {"field": "name", "headerName": "Measure", "pinned": "left", "minWidth": 240},
-    {"field": "code", "headerName": "Code", "minWidth": 170},
-    {"field": "category", "headerName": "Category", "minWidth": 110},
-    {"field": "unit", "headerName": "Unit", "minWidth": 120},
-    {"field": "over_time", "headerName": "Over time", "minWidth": 170},
-    {"field": "better", "headerName": "Better when", "minWidth": 110},
-    {"field": "definition", "headerName": "Definition", "minWidth": 380, "wrapText": True,
-     "autoHeight": True},
-    {"field": "formula", "headerName": "Formula (derived)", "minWidth": 260, "wrapText": True,
-     "autoHeight": True},
-    {"field": "sectors", "headerName": "Sectors", "minWidth": 130},
-    {"field": "source", "headerName": "Source", "minWidth": 260, "wrapText": True,
-     "autoHeight": True},
+    {"field": "name", "headerName": "Measure", "pinned": "left", "width": 230},
+    {"field": "definition", "headerName": "Definition", "flex": 1, "minWidth": 360,
+     "wrapText": True, "autoHeight": True, "cellClass": "cell-wrap"},
+    {"field": "code", "headerName": "Code", "width": 190},
+    {"field": "unit", "headerName": "Unit", "width": 120},
+    {"field": "over_time", "headerName": "Over time", "width": 170, "wrapText": True,
+     "autoHeight": True, "cellClass": "cell-wrap"},
+    {"field": "formula", "headerName": "Formula (derived)", "width": 240, "wrapText": True,
+     "autoHeight": True, "cellClass": "cell-wrap"},
+    {"field": "category", "headerName": "Category", "width": 110},
+    {"field": "better", "headerName": "Better when", "width": 110},
+    {"field": "sectors", "headerName": "Sectors", "width": 150},
+    {"field": "source", "headerName": "Source", "width": 260, "wrapText": True,
+     "autoHeight": True, "cellClass": "cell-wrap"},
 ]
 
 
@@ -69,7 +70,8 @@ def layout(q: str = "", **_query) -> html.Div:
                 defaultColDef={"sortable": True, "filter": True, "resizable": True},
                 dashGridOptions={"quickFilterText": search, "animateRows": False,
                                  "domLayout": "autoHeight", "pagination": True,
-                                 "paginationPageSize": 25},
+                                 "paginationPageSize": 25,
+                                 "paginationPageSizeSelector": [25, 50, 100]},
                 className="definitions-grid", style={"height": None},
             ),
         ], fluid=True, className="page-container"),

@@ -33,7 +33,8 @@ def _grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 
     return dag.AgGrid(
         id=grid_id, rowData=rows, columnDefs=columns, defaultColDef=_GRID_DEFAULTS,
         dashGridOptions={"domLayout": "autoHeight", "pagination": len(rows) > page_size,
-                         "paginationPageSize": page_size, "animateRows": False},
+                         "paginationPageSize": page_size, "paginationPageSizeSelector": False,
+                         "animateRows": False},
         style={"height": None}, className="report-grid",
     )
 

@@ -24,7 +24,8 @@ def _grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "wrapText": True,
                        "autoHeight": True},
         dashGridOptions={"domLayout": "autoHeight", "pagination": len(rows) > page_size,
-                         "paginationPageSize": page_size, "animateRows": False},
+                         "paginationPageSize": page_size, "paginationPageSizeSelector": False,
+                         "animateRows": False},
         style={"height": None}, className="report-grid",
     )
 
