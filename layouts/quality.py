@@ -95,8 +95,9 @@ def report_body(report: QualityReport, service_name: str) -> list:
         ]) if report.gaps else empty_state("No gaps: every measure has figures for every "
                                            "month.", "bi-check2-circle")))
     children.append(_section(
-        "Suspected outliers", f"Figures more than {OUTLIER_MADS:g} median absolute deviations "
-        "from the median of this service's own figures for the measure. Check them at source.",
+        "Suspected outliers", f"Figures more than {OUTLIER_MADS:g} robust standard deviations "
+        "(scaled median absolute deviations) from the median of this service's own figures for "
+        "the measure, leaving out what is usual for the calendar month. Check them at source.",
         _grid("quality-outliers", [
             {**o, "value": format_number(o["value"]), "median": format_number(o["median"]),
              "mads": round(o["mads"], 1)} for o in report.outliers], [
