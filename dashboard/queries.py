@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Integer, and_, case, cast, extract, func, literal, or_, select
 
@@ -108,6 +109,28 @@ def get_service(db: Database, viewer: Viewer, code: str) -> ServiceInfo | None:
     with db.session() as session:
         row = session.execute(stmt).first()
         return _service_info(row[0], row[1], viewer) if row else None
+
+
+def service_directory(db: Database, viewer: Viewer, codes: Iterable[str]) -> pd.DataFrame:
+    """Return name, population and data source of the visible services among `codes`.
+
+    A light lookup (no ORM objects) for comparisons across thousands of services; indexed by
+    code, columns name, population, population_unit, source_code, public.
+    """
+    wanted = list(dict.fromkeys(codes))
+    columns = ["code", "name", "population", "population_unit", "source_code", "public"]
+    rows = []
+    with db.engine.connect() as session:
+        for start in range(0, len(wanted), 2000):
+            rows += session.execute(
+                select(Service.code, Service.name, Service.population, Service.population_unit,
+                       DataSource.code, DataSource.public)
+                .join(DataSource, Service.source_id == DataSource.id)
+                .where(Service.code.in_(wanted[start:start + 2000]), _visible_services(viewer))
+            ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns).set_index("code")
+    frame["population"] = frame["population"].astype(float)
+    return frame
 
 
 def first_service_code(db: Database, viewer: Viewer) -> str | None:
@@ -278,6 +301,101 @@ def aggregate(
         }
     records = sorted(chosen.values(), key=lambda r: (r["metric"], r["bucket"] or dt.date.min))
     return pd.DataFrame(records, columns=columns)
+
+
+SERVICE_VALUE_COLUMNS = ("service", "metric", "value", "coverage")
+
+
+def aggregate_services(
+    db: Database,
+    viewer: Viewer,
+    metric_codes: Iterable[str],
+    period: PeriodRange,
+    service_codes: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Aggregate stored metrics over a period for many services at once, in SQL.
+
+    One value per service and metric by the metric's own rule (sum, latest or mean), from the
+    finest period type the service stored it at, with `coverage` the share of that type's
+    periods in the range that were reported (1.0 = complete). `service_codes` None means every
+    visible service (the metric-and-period index does the work); a list narrows it.
+    """
+    codes = list(dict.fromkeys(metric_codes))
+    columns = list(SERVICE_VALUE_COLUMNS)
+    wanted = None if service_codes is None else list(dict.fromkeys(service_codes))
+    if not codes or (wanted is not None and not wanted):
+        return pd.DataFrame(columns=columns)
+    with db.engine.connect() as session:  # Core rows: no ORM bookkeeping per row
+        metrics = {row.id: (row.code, row.aggregation) for row in session.execute(
+            select(Metric.id, Metric.code, Metric.aggregation).where(Metric.code.in_(codes)))}
+        if not metrics:
+            return pd.DataFrame(columns=columns)
+        filters = [Observation.metric_id.in_(list(metrics)), Observation.team == "",
+                   Observation.value.is_not(None), _fits_range(period)]
+        if wanted is not None and len(wanted) <= 500:
+            filters.append(Observation.service_id.in_(
+                select(Service.id).where(Service.code.in_(wanted))))
+        # Sums, means and counts in one pass; the latest value of stocks in a second, small,
+        # pass keyed on each group's last period (no window function over every row).
+        groups = session.execute(
+            select(Observation.service_id, Observation.metric_id, Observation.period_type,
+                   func.sum(Observation.value), func.avg(Observation.value), func.count(),
+                   func.max(Observation.period_start))
+            .where(*filters)
+            .group_by(Observation.service_id, Observation.metric_id, Observation.period_type)
+        ).all()
+        frame = pd.DataFrame([tuple(g) for g in groups],
+                             columns=["service_id", "metric_id", "period_type", "total",
+                                      "mean", "periods", "last"])
+        latest_ids = [i for i, (_, how) in metrics.items() if how == "latest"]
+        needs_latest = frame[frame["metric_id"].isin(latest_ids) & (frame["periods"] > 1)]
+        latest = {}
+        if len(needs_latest):
+            last = (select(Observation.service_id, Observation.metric_id,
+                           Observation.period_type,
+                           func.max(Observation.period_start).label("last"))
+                    .where(*filters, Observation.metric_id.in_(latest_ids))
+                    .group_by(Observation.service_id, Observation.metric_id,
+                              Observation.period_type).subquery())
+            latest = {(r[0], r[1], r[2]): r[3] for r in session.execute(
+                select(Observation.service_id, Observation.metric_id, Observation.period_type,
+                       Observation.value)
+                .join(last, and_(Observation.service_id == last.c.service_id,
+                                 Observation.metric_id == last.c.metric_id,
+                                 Observation.period_type == last.c.period_type,
+                                 Observation.period_start == last.c.last))
+                .where(Observation.team == "", Observation.value.is_not(None)))}
+        ids = frame["service_id"].unique().tolist()
+        names = {}
+        for begin in range(0, len(ids), 5000):
+            names.update(session.execute(select(Service.id, Service.code).where(
+                Service.id.in_(ids[begin:begin + 5000]), _visible_services(viewer))).all())
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["service"] = frame["service_id"].map(names)
+    frame = frame[frame["service"].notna()]
+    if wanted is not None and len(wanted) > 500:
+        frame = frame[frame["service"].isin(set(wanted))]
+    frame["metric"] = frame["metric_id"].map({i: c for i, (c, _) in metrics.items()})
+    how = frame["metric_id"].map({i: a for i, (_, a) in metrics.items()})
+    if latest:
+        found = pd.DataFrame([(*k, v) for k, v in latest.items()],
+                             columns=["service_id", "metric_id", "period_type", "latest"])
+        frame = frame.merge(found, on=["service_id", "metric_id", "period_type"], how="left")
+        how = frame["metric_id"].map({i: a for i, (_, a) in metrics.items()})
+        latest_values = frame["latest"].astype(float)
+    else:
+        latest_values = pd.Series(np.nan, index=frame.index)
+    frame["value"] = frame["total"].where(how == "sum", frame["mean"])
+    frame["value"] = frame["value"].where(how != "latest", latest_values.fillna(frame["total"]))
+    # Keep the finest period type per service and metric (as `aggregate` does).
+    frame["months"] = frame["period_type"].map(MONTHS_IN)
+    frame = frame.sort_values("months", kind="stable").drop_duplicates(
+        ["service", "metric"], keep="first")
+    expected = (period.months // frame["months"]).clip(lower=1)
+    frame["coverage"] = (frame["periods"] / expected).clip(upper=1.0)
+    frame["value"] = frame["value"].astype(float)
+    return frame[columns].reset_index(drop=True)
 
 
 def _monthly(db: Database, filters, period: PeriodRange, columns: list[str]) -> pd.DataFrame:

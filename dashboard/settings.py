@@ -94,6 +94,13 @@ SETTINGS: tuple[Setting, ...] = (
         "IMPORT_MAX_MB", 50, "Largest file accepted for import, in megabytes.", int
     ),
     Setting(
+        "BENCHMARK_MIN_PEERS",
+        5,
+        "Fewest peers with data for a peer comparison to be shown; below it the figure is "
+        "withheld.",
+        int,
+    ),
+    Setting(
         "ORGANISATION_NAME",
         "",
         "Optional organisation name shown in the header.",
