@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import gzip
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from dashboard.db import Database
+from dashboard.importing.engine import import_data as _import_data
+from dashboard.importing.imls import parse_imls as _parse_imls
 from dashboard.models import DataSource, ImportBatch, Metric, Observation, Service
+from dashboard.queries import ANONYMOUS
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
@@ -131,3 +137,46 @@ def load_tiny(db: Database) -> None:
 def tiny_db(empty_db):
     load_tiny(empty_db)
     return empty_db
+
+
+# ---------------------------------------------------------------------------------------------
+# The real IMLS FY2017 return, imported once per backend for the whole session
+# ---------------------------------------------------------------------------------------------
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+IMLS_FILE = DATA / "imls_pls_fy2017" / "pls_fy2017_ae_pud17i.csv.gz"
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _backend_database(backend: str, tmp_path_factory):
+    """Return a migrated empty database on a backend, and its cleanup."""
+    if backend == "sqlite":
+        db = Database(f"sqlite:///{tmp_path_factory.mktemp('imls')}/test.db")
+        cleanup = db.dispose
+    else:
+        db, cleanup = _postgres_database()
+    db.upgrade()
+    return db, cleanup
+
+
+@pytest.fixture(scope="session")
+def imls_source() -> dict[str, dict[str, str]]:
+    """The FY2017 file's rows by FSCSKEY, read with the csv module."""
+    with gzip.open(IMLS_FILE, "rt", encoding="latin-1", newline="") as handle:
+        return {row["FSCSKEY"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="session")
+def imls_data():
+    return _parse_imls(IMLS_FILE.read_bytes(), filename=IMLS_FILE.name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def imls_db(request, tmp_path_factory, imls_data):
+    """A database holding the whole FY2017 file, imported once per backend."""
+    db, cleanup = _backend_database(request.param, tmp_path_factory)
+    result = _import_data(db, ANONYMOUS, imls_data, created_by="tests")
+    yield db, result
+    cleanup()
+
+

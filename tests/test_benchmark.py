@@ -149,3 +149,70 @@ def test_unknown_service_and_normalisation(empty_db):
     [c] = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", [*PEERS, "OWN", "GHOST"],
                   ["visits"], YEAR)
     assert c.n_group == 7
+
+
+# ---------------------------------------------------------------------------------------------
+# The real IMLS FY2017 data, checked against an independent computation from the source file
+# ---------------------------------------------------------------------------------------------
+
+FY2017 = PeriodRange(dt.date(2016, 7, 1), dt.date(2017, 6, 1))
+COLUMNS = {"visits": "VISITS", "pls_circulation": "TOTCIR", "pls_total_staff_fte": "TOTSTAFF",
+           "pls_programme_attendance": "TOTATTEN"}
+
+
+def source_value(row: dict, column: str) -> float | None:
+    text = row[column].strip()
+    if not text:
+        return None
+    value = float(text)
+    return None if value < 0 else value  # negative numbers are IMLS codes, not figures
+
+
+@pytest.mark.parametrize("own", ["CA0063", "NY0778", "VT0056", "TX0180"])
+def test_imls_comparisons_match_an_independent_computation(imls_db, imls_source, own):
+    db, _ = imls_db
+    state = imls_source[own]["STABR"]
+    peers = [code for code, row in imls_source.items() if row["STABR"] == state and code != own]
+    results = compare(db, queries.ANONYMOUS, CONFIG, own, peers, list(COLUMNS), FY2017)
+    for result in results:
+        column = COLUMNS[result.metric]
+        values = np.array([v for v in (source_value(imls_source[p], column) for p in peers)
+                           if v is not None])
+        own_value = source_value(imls_source[own], column)
+        assert result.n_group == len(peers)
+        assert result.n_reporting == len(values)
+        assert result.own_value == own_value
+        q1, median, q3 = np.percentile(values, [25, 50, 75])
+        assert (result.q1, result.median, result.q3) == pytest.approx((q1, median, q3))
+        assert (result.minimum, result.maximum) == (values.min(), values.max())
+        assert result.rank == int((values > own_value).sum()) + 1
+        assert result.rank_of == len(values) + 1
+        expected = 100 * ((values < own_value).sum() + 0.5 * (values == own_value).sum())
+        assert result.percentile == pytest.approx(expected / len(values))
+        # A published national return: peers are named.
+        assert all(p.named for p in result.peers)
+
+
+def test_imls_per_capita_matches_an_independent_computation(imls_db, imls_source):
+    db, _ = imls_db
+    own = "CA0063"
+    peers = [c for c, row in imls_source.items() if row["STABR"] == "CA" and c != own]
+    [result] = compare(db, queries.ANONYMOUS, CONFIG, own, peers, ["visits"], FY2017,
+                       normalisation="population")
+    rates = []
+    lacking = 0
+    for code in peers:
+        visits = source_value(imls_source[code], "VISITS")
+        population = source_value(imls_source[code], "POPU_LSA")
+        if visits is None:
+            continue
+        if not population:
+            lacking += 1
+            continue
+        rates.append(visits / (population / 1000))
+    assert result.denominator == "per 1,000 people served"
+    assert result.n_reporting == len(rates) and result.n_no_denominator == lacking
+    assert result.median == pytest.approx(float(np.median(rates)))
+    own_row = imls_source[own]
+    assert result.own_value == pytest.approx(
+        source_value(own_row, "VISITS") / (source_value(own_row, "POPU_LSA") / 1000))

@@ -78,27 +78,6 @@ def count_services(db: Database, source: str) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def imls_source() -> dict[str, dict[str, str]]:
-    """The FY2017 file's rows by FSCSKEY, read with the csv module."""
-    with gzip.open(IMLS_FILE, "rt", encoding="latin-1", newline="") as handle:
-        return {row["FSCSKEY"]: row for row in csv.DictReader(handle)}
-
-
-@pytest.fixture(scope="module")
-def imls_data():
-    return parse_imls(IMLS_FILE.read_bytes(), filename=IMLS_FILE.name)
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def imls_db(request, tmp_path_factory, imls_data):
-    """A database holding the whole FY2017 file, imported once per backend."""
-    db, cleanup = _database(request, tmp_path_factory)
-    result = import_data(db, V, imls_data, created_by="tests")
-    yield db, result
-    cleanup()
-
-
 def test_imls_full_file_creates_every_library(imls_db, imls_source):
     db, result = imls_db
     assert len(imls_source) == 9245
