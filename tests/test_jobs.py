@@ -91,13 +91,13 @@ def test_state_is_shared_between_stores_on_the_same_cache(tmp_path):
 
 
 def test_heartbeat_keeps_a_slow_job_alive(store, monkeypatch):
-    monkeypatch.setattr(jobs, "STALE_AFTER", 0.3)
+    monkeypatch.setattr(jobs, "STALE_AFTER", 1.0)
 
     def work(progress):
-        time.sleep(0.6)  # no progress reported for twice the stale limit
+        time.sleep(2.0)  # no progress reported for twice the stale limit
         return {}
 
     job_id = store.start("commit", work)
-    time.sleep(0.45)
+    time.sleep(1.5)
     assert store.get(job_id)["state"] == "running"
     assert wait_for(store, job_id)["state"] == "done"
