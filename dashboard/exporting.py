@@ -122,12 +122,14 @@ def export_table(
     sectors: Mapping[str, str] | None = None,
     config: Config | None = None,
     catalogue: Catalogue = CATALOGUE,
+    own_years: Mapping[str, int] | None = None,
 ) -> tuple[list[str], list[list[Any]]]:
     """Lay stored figures out as the template: return the header and the rows.
 
     `frame` has columns service, metric, period_type, period_start, value, and optionally team
     and note. `sectors` maps service code to sector, whose financial year (from `config`) names
-    quarters and years; services not in it use the "other" sector's. Rows without a value are
+    quarters and years (`own_years` overrides it for services with a year of their own);
+    services not in it use the "other" sector's. Rows without a value are
     left out. Cells are plain text (not yet neutralised) or floats; "" for an empty text cell,
     None for an empty number.
     """
@@ -137,7 +139,7 @@ def export_table(
         raise ValueError(f"the frame to export lacks columns {', '.join(missing)}")
     config = config or load_config()
     sectors = sectors or {}
-    fy_months: dict[str, int] = {}
+    fy_months: dict[str, int] = dict(own_years or {})
     labels: dict[tuple, str] = {}
 
     def period_text(service: str, ptype: str, start: Any) -> str:
@@ -198,10 +200,11 @@ def export_csv(
     sectors: Mapping[str, str] | None = None,
     config: Config | None = None,
     catalogue: Catalogue = CATALOGUE,
+    own_years: Mapping[str, int] | None = None,
 ) -> bytes:
     """Write stored figures as a template CSV (UTF-8 with BOM, CRLF), text neutralised."""
     header, rows = export_table(frame, layout, sectors=sectors, config=config,
-                                catalogue=catalogue)
+                                catalogue=catalogue, own_years=own_years)
     return csv_bytes(header, (
         ["" if v is None else format_value(v) if isinstance(v, float) else neutralise(v)
          for v in row]
@@ -216,11 +219,12 @@ def export_xlsx(
     sectors: Mapping[str, str] | None = None,
     config: Config | None = None,
     catalogue: Catalogue = CATALOGUE,
+    own_years: Mapping[str, int] | None = None,
 ) -> bytes:
     """Write stored figures as a template workbook: a Data sheet (numbers as numbers, text
     neutralised) and a Metrics sheet describing the metrics exported."""
     header, rows = export_table(frame, layout, sectors=sectors, config=config,
-                                catalogue=catalogue)
+                                catalogue=catalogue, own_years=own_years)
     cells = [
         [None if v is None else _xlsx_number(v) if isinstance(v, float) else xlsx_text(v)
          for v in row]
@@ -269,7 +273,12 @@ def export_data(
     codes = None if service_codes is None else list(service_codes)
     frame = queries.export_observations(db, viewer, codes, start, end)
     sectors = queries.services_for_export(db, viewer, codes)
+    config = config or load_config()
+    own_years = {s.code: config.fy_start_for(s) for s in queries.list_services(db, viewer)
+                 if (codes is None or s.code in codes)
+                 and config.fy_start_for(s) != config.fy_start_month(s.sector)}
     writer = export_csv if fmt == "csv" else export_xlsx
-    content = writer(frame, layout, sectors=sectors, config=config, catalogue=catalogue)
+    content = writer(frame, layout, sectors=sectors, config=config, catalogue=catalogue,
+                     own_years=own_years)
     single = codes[0] if codes is not None and len(codes) == 1 else None
     return content, export_filename(fmt, layout=layout, service=single, today=today)

@@ -190,7 +190,7 @@ def service_report(db: Database, viewer: queries.Viewer, config, service_code: s
     if service is None:
         return report
     frame = queries.service_observations(db, viewer, service_code)
-    fy_month = config.fy_start_month(service.sector)
+    fy_month = config.fy_start_for(service)
     report.figures = len(frame)
     report.months, report.status = coverage(frame)
     report.metrics = list(report.status)

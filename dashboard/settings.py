@@ -134,6 +134,18 @@ class Config:
         }.get((sector or "").lower(), "FY_START_OTHER")
         return int(self.values[key])
 
+    def fy_start_for(self, service) -> int:
+        """Return the first month of a service's financial year.
+
+        A service's own `fy_start_month` attribute (set by the adapter of a return whose year
+        differs from its sector's, such as English public libraries' April year) wins over the
+        sector setting.
+        """
+        own = (getattr(service, "attributes", None) or {}).get("fy_start_month")
+        if isinstance(own, int) and not isinstance(own, bool) and 1 <= own <= 12:
+            return own
+        return self.fy_start_month(getattr(service, "sector", None))
+
 
 def load_config(overrides: dict[str, Any] | None = None, environ=None) -> Config:
     """Build a Config from defaults, then the environment, then explicit overrides."""

@@ -338,7 +338,7 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
         return DashboardView(spec, replace(state, service=None), None, 4, None, messages=messages,
                              empty_message="There is no service to show yet. Load the demo data "
                              "(python -m dashboard seed-demo) or import your figures.")
-    fy_start = config.fy_start_month(service.sector)
+    fy_start = config.fy_start_for(service)
     spec = page_spec(page_key, service.sector)
     extent = queries.data_extent(db, viewer, service.code)
     state, notes = resolve_period(replace(state, service=service.code), extent, fy_start)

@@ -70,3 +70,16 @@ def test_sector_financial_years_are_settings():
     assert load_config(environ={"FY_START_NHS": "1"}).fy_start_month("nhs") == 1
     with pytest.raises(ValueError, match="FY_START_NHS"):
         load_config(environ={"FY_START_NHS": "13"})
+
+
+def test_a_service_with_its_own_financial_year_overrides_its_sector():
+    from types import SimpleNamespace
+
+    config = load_config(environ={})
+    english_library = SimpleNamespace(sector="public", attributes={"fy_start_month": 4})
+    us_library = SimpleNamespace(sector="public", attributes={"state": "CA"})
+    assert config.fy_start_for(english_library) == 4
+    assert config.fy_start_for(us_library) == 7
+    for bad in (0, 13, "4", True, None):  # a stored attribute is data, not trusted
+        odd = SimpleNamespace(sector="public", attributes={"fy_start_month": bad})
+        assert config.fy_start_for(odd) == 7

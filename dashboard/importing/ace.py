@@ -74,6 +74,9 @@ from . import (NEIGHBOUR_COLUMNS, OBSERVATION_COLUMNS, SERVICE_COLUMNS, DataSour
                ImportData, ImportFailed, Problem, empty_observations)
 
 FORMAT = "ace"
+# English public library authorities report April-March years (the local-government year).
+# Services keep it as their `fy_start_month` attribute, which overrides FY_START_PUBLIC.
+FY_START_MONTH = 4
 NEIGHBOUR_SOURCE = "ace-nearest-neighbours"
 SHIPPED = DATA_DIR / "ace_england_2023_24"
 AUTHORITIES_FILE = "library_authorities.json"
@@ -414,7 +417,7 @@ def _observations(rows: pd.DataFrame, config: Config, warnings: list[Problem]) -
     """Total the rows per authority, metric and period, at spans the financial year can hold."""
     if not len(rows):
         return empty_observations()
-    fy_start = int(config.fy_start_month("public"))
+    fy_start = FY_START_MONTH  # English local government: April to March, whatever the setting
     stock = rows["metric"].map(lambda code: CATALOGUE[code].aggregation == "latest")
     stocks = rows.loc[stock].assign(span=1, bucket=lambda r: r["start"] + r["months"] - 1)
     flows = _flow_buckets(rows.loc[~stock])
@@ -573,13 +576,15 @@ def _services(authorities: pd.DataFrame, codes: set[str],
         if code not in known.index:
             records.append({"code": code, "name": code, "sector": "public", "org_type": None,
                             "region": None, "parent_org": None, "population": None,
-                            "population_unit": None, "attributes": {}})
+                            "population_unit": None,
+                            "attributes": {"fy_start_month": FY_START_MONTH}})
             continue
         row = known.loc[code]
         ages = [row.get(k) for k in ("population_under_12", "population_12_17",
                                      "population_adult")]
         population = float(sum(ages)) if all(_number(a) for a in ages) else None
         attributes = {
+            "fy_start_month": FY_START_MONTH,
             "nation": _text(row["nation"]),
             "council": _text(row["name"]),
             "library_service": _text(row.get("library_service")),

@@ -55,10 +55,14 @@ def read_import(db, viewer, config: Config, data: bytes, filename: str, *, fmt: 
     if fmt == "shelfmark":
         from . import shelfmark
 
-        services = {s.code: s.sector for s in queries.list_services(db, viewer)}
+        known = queries.list_services(db, viewer)
+        services = {s.code: s.sector for s in known}
+        own_years = {s.code: config.fy_start_for(s) for s in known
+                     if config.fy_start_for(s) != config.fy_start_month(s.sector)}
         result = shelfmark.parse_shelfmark(
             table, catalogue=CATALOGUE, services=services, config=config,
-            create_services=create_services, filename=filename, checksum=digest)
+            create_services=create_services, filename=filename, checksum=digest,
+            fy_months=own_years)
     elif fmt == "imls-pls":
         from . import imls
 

@@ -348,8 +348,12 @@ def parse_shelfmark(
     create_services: bool,
     filename: str = "",
     checksum: str = "",
+    fy_months: Mapping[str, int] | None = None,
 ) -> ImportData:
     """Read a Shelfmark template table into ImportData, or raise ImportFailed listing problems.
+
+    `fy_months` gives the first month of the financial year of services whose year is not
+    their sector's (see Config.fy_start_for); the rest follow their sector.
 
     `services` maps each known service code to its sector, whose financial year reads periods;
     unknown codes are refused unless `create_services` (their figures then use the "other"
@@ -399,7 +403,9 @@ def parse_shelfmark(
                       + (f": did you mean {_choices(hint)}? If not, " if hint else ": ")
                       + _CREATE_HINT)
         problems.add_one(reason + _more_rows(int(counts[k])), row, column, code)
-    fy_months = np.array([config.fy_start_month(s) for s in sectors] or [1], dtype=np.int64)
+    own_years = fy_months or {}
+    fy_months = np.array([own_years.get(str(code)) or config.fy_start_month(s)
+                          for code, s in zip(service_uniques, sectors)] or [1], dtype=np.int64)
     row_fy = fy_months[service_codes] if len(service_uniques) else np.ones(0, dtype=np.int64)
 
     # Periods: each distinct (text, financial year start) read once.
