@@ -171,3 +171,18 @@ class ServiceNeighbour(Base):
     rank: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(100))
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+
+
+class PeerGroupRecord(Base):
+    """A saved, named peer-group definition (the JSON of dashboard.peers.to_json)."""
+
+    __tablename__ = "peer_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    definition: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    created_by: Mapped[str] = mapped_column(String(200), default="")
