@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import definitions, downloads, filters, importing, quality
+from . import benchmark, definitions, downloads, filters, importing, quality
 
 
 def register_callbacks(app) -> None:
@@ -12,3 +12,4 @@ def register_callbacks(app) -> None:
     importing.register(app)
     quality.register(app)
     downloads.register(app)
+    benchmark.register(app)

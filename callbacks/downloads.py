@@ -10,7 +10,10 @@ import logging
 
 from flask import Response, request
 
-from dashboard import context, queries
+from dashboard import context, peers, queries
+from dashboard.benchmark_export import (BENCHMARK_FORMATS, benchmark_csv, benchmark_filename,
+                                        benchmark_xlsx)
+from dashboard.benchmark_view import benchmark_report, build_benchmark, parse_benchmark_state
 from dashboard.exporting import ExportError, export_data
 from dashboard.importing.template import (MEDIA_TYPES, TEMPLATE_FORMATS, TEMPLATE_LAYOUTS,
                                           template_csv, template_filename, template_xlsx)
@@ -77,8 +80,46 @@ def export_download() -> Response:
     return _file(content, filename, fmt)
 
 
+def benchmark_download() -> Response:
+    """Return the Benchmark page's league table: the page's query plus &format=csv|xlsx.
+
+    The parameters are read as strictly as the page reads them, but a link whose service,
+    year, measure or peer group had to be corrected gets a 400 naming the problem rather than
+    a file of figures the user did not ask for.
+    """
+    try:
+        fmt = _choice("format", BENCHMARK_FORMATS, "csv")
+    except ValueError as exc:
+        return _bad(str(exc))
+    query = {k: request.args.get(k) for k in ("service", "fy", "peers", "per", "metric")
+             if k in request.args}
+    state, problems = parse_benchmark_state(query)
+    if problems:
+        return _bad("Nothing was downloaded: " + " ".join(problems))
+    ctx = context.current()
+    viewer = context.current_viewer()
+    try:
+        candidates = ctx.cached(("peer-candidates", viewer),
+                                lambda: peers.load_candidates(ctx.db, viewer))
+        view = ctx.cached(("benchmark", viewer, state.to_query(), ()),
+                          lambda: build_benchmark(ctx.db, viewer, ctx.config, state, [],
+                                                  candidates=candidates))
+    except Exception:
+        log.exception("benchmark download failed")
+        return _bad("The download failed; the problem has been logged.", 500)
+    corrected = (state.service and view.state.service != state.service) or \
+        (state.fy is not None and view.state.fy != state.fy)
+    if corrected or view.empty_message or not view.league:
+        reasons = " ".join(view.messages) or view.empty_message or "there is nothing to compare"
+        return _bad(f"Nothing was downloaded: {reasons}", 404)
+    report = benchmark_report(view)
+    content = (benchmark_csv if fmt == "csv" else benchmark_xlsx)(report)
+    return _file(content, benchmark_filename(report.service_code, report.period_label, fmt), fmt)
+
+
 def register(app) -> None:
     """Add the download routes to the app's Flask server."""
     server = app.server
     server.add_url_rule("/download/template", "download_template", template_download)
     server.add_url_rule("/download/export", "download_export", export_download)
+    server.add_url_rule("/download/benchmark", "download_benchmark", benchmark_download)

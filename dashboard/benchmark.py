@@ -101,11 +101,11 @@ class Comparison:
             return ""
         better = {True: "higher is better", False: "lower is better"}.get(
             self.higher_is_better, "no better direction")
-        return f"{ordinal(self.rank)} of {self.rank_of}, {better}"
+        return f"{ordinal(self.rank)} of {self.rank_of:,}, {better}"
 
     @property
     def reporting_text(self) -> str:
-        return f"{self.n_reporting} of {self.n_group} peers have data"
+        return f"{self.n_reporting:,} of {self.n_group:,} peers have data"
 
     def as_row(self) -> dict[str, Any]:
         """Return the figures as one flat row (for tables, CSV and JSON)."""
@@ -120,10 +120,18 @@ class Comparison:
         }
 
 
+def normalisable(metric) -> bool:
+    """Say whether a measure may be divided by a denominator: counts, money, hours and staff
+    may; percentages and measures that are already ratios (per capita, per 1,000) may not."""
+    if metric.unit not in NORMALISABLE_UNITS:
+        return False
+    return not (metric.derived and metric.denominator)
+
+
 def ordinal(n: int) -> str:
     """Return 1st, 2nd, 3rd, 4th, 11th, 21st, ..."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return f"{n:,}{suffix}"
 
 
 def quartiles(values) -> tuple[float, float, float]:
@@ -284,7 +292,7 @@ def compare(
         metric = catalogue[code]
         values = wide[code]
         text = ""
-        if denominator is not None and metric.unit in NORMALISABLE_UNITS and \
+        if denominator is not None and normalisable(metric) and \
                 code != denominators.get(normalisation):
             text = denominator_text(normalisation, own.sector, own.population_unit, catalogue)
             lacking = values.notna() & denominator.isna()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -184,6 +185,97 @@ def cmd_export(args) -> int:
     return 0
 
 
+def parse_financial_year(text: str, fy_start: int) -> int:
+    """Read a financial year given as 2016/17, 2016-17 or 2016 (the year it starts in)."""
+    text = text.strip()
+    match = re.fullmatch(r"(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?", text)
+    if not match:
+        raise ValueError(f"{text!r} is not a financial year: write 2016/17 or 2016")
+    year = int(match.group(1))
+    if match.group(2):
+        end = int(match.group(2))
+        if end % 100 != (year + 1) % 100:
+            raise ValueError(f"{text!r} is not a financial year: the second year must follow "
+                             "the first")
+        if fy_start == 1:
+            raise ValueError(f"this service's financial year is the calendar year: write {year}")
+    return year
+
+
+def cmd_benchmark(args) -> int:
+    from . import peers
+    from .benchmark_export import (benchmark_csv, benchmark_json, benchmark_text,
+                                   benchmark_xlsx)
+    from .benchmark_view import BenchmarkState, benchmark_report, build_benchmark
+    from .catalogue import CATALOGUE
+    from .periods import fy_label
+    from .queries import ANONYMOUS, get_service
+
+    def fail(message: str, code: int = 2) -> int:
+        print(f"No comparison: {message}", file=sys.stderr)
+        return code
+
+    db = _database()
+    config = load_config()
+    service = get_service(db, ANONYMOUS, args.service)
+    if service is None:
+        return fail(f"there is no service {args.service!r}", 1)
+    unknown = [m for m in args.metric or [] if m not in CATALOGUE]
+    if unknown:
+        return fail(f"unknown measure {', '.join(map(repr, unknown))} (python -m dashboard "
+                    "catalogue lists them)")
+    if args.peer_group is not None:
+        saved = peers.load_group(db, ANONYMOUS, args.peer_group)
+        if saved is None:
+            names = ", ".join(g.name for g in peers.list_groups(db, ANONYMOUS)) or "none yet"
+            return fail(f"there is no saved peer group {args.peer_group!r} (saved: {names})", 1)
+        definition = saved.definition
+    elif args.neighbours is not None:
+        try:
+            definition = peers.PeerDefinition(sector=peers.SAME, neighbours=args.neighbours,
+                                              neighbour_source=args.neighbour_source)
+        except ValueError as exc:
+            return fail(str(exc))
+    else:
+        try:
+            definition = peers.from_command_line(args.peers)
+        except ValueError as exc:
+            return fail(f"--peers: {exc}")
+    fy_start = config.fy_start_for(service)
+    fy = None
+    if args.period:
+        try:
+            fy = parse_financial_year(args.period, fy_start)
+        except ValueError as exc:
+            return fail(str(exc))
+    state = BenchmarkState(service=service.code, fy=fy, peers=peers.to_query(definition),
+                           per=args.per)
+    view = build_benchmark(db, ANONYMOUS, config, state, metrics=args.metric, trend=False)
+    if view.empty_message:
+        return fail(view.empty_message, 1)
+    if fy is not None and view.state.fy != fy:
+        return fail(f"{service.name} has no complete figures for {fy_label(fy, fy_start)} "
+                    f"(complete years: {', '.join(fy_label(y, fy_start) for y in view.years)})",
+                    1)
+    for message in view.messages:
+        print(f"note: {message}", file=sys.stderr)
+    report = benchmark_report(view)
+    if args.format == "json":
+        content = (benchmark_json(report) + "\n").encode()
+    elif args.format == "csv":
+        content = benchmark_csv(report)
+    elif args.format == "xlsx":
+        content = benchmark_xlsx(report)
+    else:
+        content = benchmark_text(report).encode()
+    from .benchmark_export import benchmark_filename
+
+    _write_output(content, args.output,
+                  benchmark_filename(service.code, view.period_label, "xlsx"),
+                  binary=args.format == "xlsx")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from . import bench
 
@@ -336,6 +428,41 @@ def build_parser() -> argparse.ArgumentParser:
                    help="last month (periods starting up to it)")
     p.add_argument("-o", "--output", default=None, help="file to write")
     p.set_defaults(func=cmd_export)
+
+    p = add("benchmark", help="compare a service with its peers, as the Benchmark page does",
+            description="Print where a service stands among a peer group on each measure: own "
+            "value, peer median, quartiles (Excel's QUARTILE.INC), lowest and highest peer, "
+            "percentile, rank, peers with data and peers in the group. The figures are the "
+            "Benchmark page's; peer figures are withheld below BENCHMARK_MIN_PEERS. Exit "
+            "status: 0 printed, 1 unknown service, group or year, 2 bad arguments.")
+    p.add_argument("--service", required=True, metavar="CODE", help="the service to compare")
+    p.add_argument("--metric", action="append", default=None, metavar="CODE",
+                   help="a measure (repeat for more) [default: the headline measures the "
+                   "service reports, as in the page's league table]")
+    p.add_argument("--period", default=None, metavar="YEAR",
+                   help="financial year, 2016/17 or 2016 (the year it starts in) "
+                   "[default: the latest complete year]")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--peers", default="sector=same,source=same,size=q5",
+                       metavar="KEY=VALUE,...",
+                       help="peers by attributes: sector, source, org_type, region, state, "
+                       "locale, ... (`same` = as the service; alternatives joined by |), "
+                       "size=q5 (same fifth by population) or size=1000..5000, nn=K, "
+                       "manual=CODE|CODE; the page's link form (sector:=;size:q5) also works")
+    group.add_argument("--peer-group", default=None, metavar="NAME",
+                       help="a saved peer group")
+    group.add_argument("--neighbours", type=int, default=None, metavar="K",
+                       help="the K nearest services of the same sector")
+    p.add_argument("--neighbour-source", default="computed",
+                   choices=("computed", "ace-nearest-neighbours"),
+                   help="with --neighbours: nearest by population (computed) or ACE's lists")
+    p.add_argument("--per", default="raw", choices=("raw", "population", "staff", "spend"),
+                   help="normalise counts and money per 1,000 served, per staff FTE or per "
+                   "1,000 spent")
+    p.add_argument("--format", default="table", choices=("table", "csv", "json", "xlsx"),
+                   help="output format (csv and xlsx have the page download's columns)")
+    p.add_argument("-o", "--output", default=None, help="file to write [default: stdout]")
+    p.set_defaults(func=cmd_benchmark)
 
     p = add("catalogue", help="list the metric catalogue",
                        description="List every stored and derived metric.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -13,6 +14,21 @@ from .settings import Config
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "shelfmark"
+
+
+def _code_version() -> str:
+    """Fingerprint the code that computes cached results, so a new release never reads
+    results (or pickled objects) an older one left in a shared cache."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder in ("dashboard", "layouts"):
+        for path in sorted((root / folder).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_VERSION = _code_version()
 
 
 @dataclass
@@ -28,7 +44,7 @@ class AppContext:
         if self.cache is None:
             return compute()
         version = queries.data_version(self.db, current_viewer())
-        raw = repr((self.db.url, version, *parts)).encode()
+        raw = repr((CODE_VERSION, self.db.url, version, *parts)).encode()
         key = "shelfmark:" + hashlib.sha256(raw).hexdigest()
         try:
             hit = self.cache.get(key)

@@ -231,3 +231,147 @@ def make_coverage_figure(months, status: dict[str, list[str]], title: str) -> di
     layout["legend"] = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left",
                         "x": 0, "font": {"size": 12}}
     return {"data": [trace, *legend], "layout": layout}
+
+
+# --- peer comparison ------------------------------------------------------------------------
+
+OWN_COLOUR = "#D55E00"   # Okabe-Ito vermillion: the own service, everywhere
+PEER_COLOUR = "#0072B2"
+BAND_COLOUR = "rgba(0,114,178,0.16)"
+QUARTILE_COLOURS = {"best": "#009E73", "middle": "#E69F00", "worst": "#CC3311",
+                    "none": "#0072B2"}
+
+
+def quartile_band(value, q1, q3, higher_is_better) -> str:
+    """Say whether a value sits in the best or worst quarter of its peers, or between."""
+    if value is None or q1 is None or q3 is None or higher_is_better is None:
+        return "none"
+    if value > q3:
+        return "best" if higher_is_better else "worst"
+    if value < q1:
+        return "worst" if higher_is_better else "best"
+    return "middle"
+
+
+def _number(value) -> str:
+    from .formatting import format_number
+
+    return format_number(value)
+
+
+def make_distribution_figure(comparison, own_label: str, title: str, axis_title: str,
+                             height: int = 300) -> dict:
+    """Draw the peers' spread as a box (our quartiles, not Plotly's) with every peer as a dot
+    and the own service as a large marker."""
+    c = comparison
+    traces = []
+    if not c.withheld and c.median is not None:
+        traces.append({
+            "type": "box", "orientation": "h", "y": ["Peers"], "name": "Peers",
+            "q1": [c.q1], "median": [c.median], "q3": [c.q3], "lowerfence": [c.minimum],
+            "upperfence": [c.maximum], "fillcolor": BAND_COLOUR,
+            "line": {"color": PEER_COLOUR, "width": 1.5}, "hoverinfo": "skip",
+            "showlegend": False,
+        })
+        values = [p.value for p in c.peers]
+        traces.append({
+            "type": "scatter", "mode": "markers", "x": values,
+            "y": ["Peers"] * len(values), "name": "Peer",
+            "text": [f"{p.label}: {_number(p.value)}" for p in c.peers],
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {"color": "rgba(0,114,178,0.55)", "size": 7,
+                       "line": {"color": "white", "width": 0.5}},
+            "showlegend": False,
+        })
+    if c.own_value is not None:
+        traces.append({
+            "type": "scatter", "mode": "markers+text", "x": [c.own_value], "y": ["Peers"],
+            "name": own_label, "text": [own_label], "textposition": "top center",
+            "textfont": {"color": OWN_COLOUR, "size": 13},
+            "hovertemplate": f"{own_label}: {_number(c.own_value)}<extra></extra>",
+            "marker": {"color": OWN_COLOUR, "size": 16, "symbol": "diamond",
+                       "line": {"color": "white", "width": 1.5}},
+            "showlegend": False,
+        })
+    layout = _layout(title, height, showlegend=False,
+                     xaxis={"title": {"text": axis_title}, "showgrid": True,
+                            "gridcolor": GRID, "zeroline": False},
+                     yaxis={"showticklabels": False, "showgrid": False, "zeroline": False},
+                     margin={"l": 20, "r": 30, "t": 70, "b": 60})
+    return {"data": traces, "layout": layout}
+
+
+def make_ranked_figure(comparison, own_label: str, title: str, axis_title: str,
+                       height: int = 420) -> dict:
+    """Draw every reporting service ranked by value, the own service highlighted."""
+    c = comparison
+    entries = [(p.label, p.value, False) for p in c.peers]
+    if c.own_value is not None:
+        entries.append((own_label, c.own_value, True))
+    ascending = c.higher_is_better is False  # the best first
+    entries.sort(key=lambda e: (e[1] if ascending else -e[1], e[0]))
+    many = len(entries) > 30
+    colours = [OWN_COLOUR if own else "rgba(0,114,178,0.7)" for _, _, own in entries]
+    if many:  # too many to name: bars by rank, the own bar marked
+        ranks = list(range(1, len(entries) + 1))
+        trace = {"type": "bar", "x": ranks, "y": [e[1] for e in entries],
+                 "marker": {"color": colours, "line": {"width": 0}},
+                 "text": [f"{e[0]}: {_number(e[1])}" for e in entries], "textposition": "none",
+                 "hovertemplate": "Rank %{x}: %{text}<extra></extra>"}
+        layout = _layout(title, height, showlegend=False, bargap=0.05,
+                         xaxis={"title": {"text": "Rank (1 = best)"}, "showgrid": False},
+                         yaxis={"title": {"text": axis_title}})
+        own_rank = next((i + 1 for i, e in enumerate(entries) if e[2]), None)
+        if own_rank:
+            layout["annotations"] = [{
+                "x": own_rank, "y": entries[own_rank - 1][1], "text": own_label,
+                "showarrow": True, "arrowhead": 2, "ax": 0, "ay": -36,
+                "font": {"color": OWN_COLOUR, "size": 13}, "bgcolor": "rgba(255,255,255,0.9)"}]
+        return {"data": [trace], "layout": layout}
+    entries = entries[::-1]  # plotly draws the first bar at the bottom
+    trace = {"type": "bar", "orientation": "h", "x": [e[1] for e in entries],
+             "y": [e[0] for e in entries], "marker": {"color": colours[::-1]},
+             "text": [_number(e[1]) for e in entries], "textposition": "outside",
+             "cliponaxis": False, "hovertemplate": "%{y}: %{text}<extra></extra>"}
+    top = max([e[1] for e in entries] or [1])
+    layout = _layout(title, max(height, 80 + 24 * len(entries)), showlegend=False,
+                     xaxis={"title": {"text": axis_title}, "showgrid": True, "gridcolor": GRID,
+                            "range": [0, top * 1.2 if top > 0 else 1]},
+                     yaxis={"automargin": True, "ticksuffix": "  ", "showgrid": False},
+                     margin={"l": 20, "r": 30, "t": 64, "b": 50})
+    return {"data": [trace], "layout": layout}
+
+
+def make_peer_trend_figure(points: list[dict], own_label: str, title: str, axis_title: str,
+                           height: int = 340) -> dict:
+    """Draw the own service's figure by year against the peer median and interquartile band.
+
+    `points`: one dict per period with label, own, q1, median, q3 (None where withheld).
+    """
+    labels = [p["label"] for p in points]
+    q1 = [p.get("q1") for p in points]
+    q3 = [p.get("q3") for p in points]
+    traces = [
+        {"type": "scatter", "mode": "lines", "x": labels, "y": q1, "name": "Lower quartile",
+         "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
+         "connectgaps": False},
+        {"type": "scatter", "mode": "lines", "x": labels, "y": q3,
+         "name": "Peers' middle half (interquartile range)", "fill": "tonexty",
+         "fillcolor": BAND_COLOUR, "line": {"width": 0}, "connectgaps": False,
+         "text": [f"{_number(a)} to {_number(b)}" if a is not None else "withheld"
+                  for a, b in zip(q1, q3)],
+         "hovertemplate": "%{x}: middle half %{text}<extra></extra>"},
+        {"type": "scatter", "mode": "lines+markers", "x": labels,
+         "y": [p.get("median") for p in points], "name": "Peer median",
+         "line": {"color": PEER_COLOUR, "dash": "dash", "width": 2}, "connectgaps": False,
+         "hovertemplate": "%{x}: peer median %{y:,.4~g}<extra></extra>"},
+        {"type": "scatter", "mode": "lines+markers", "x": labels,
+         "y": [p.get("own") for p in points], "name": own_label,
+         "line": {"color": OWN_COLOUR, "width": 3}, "marker": {"size": 8},
+         "connectgaps": False,
+         "hovertemplate": "%{x}: " + own_label + " %{y:,.4~g}<extra></extra>"},
+    ]
+    layout = _layout(title, height, showlegend=True,
+                     xaxis={"type": "category", "title": {"text": "Financial year"}},
+                     yaxis={"title": {"text": axis_title}})
+    return {"data": traces, "layout": layout}

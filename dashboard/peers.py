@@ -74,7 +74,7 @@ _QUANTILE_NAMES = {2: "half", 3: "tercile", 4: "quartile", 5: "quintile", 6: "se
 _SECTOR_NAMES = {"nhs": "NHS", "academic": "academic", "public": "public", "other": "other"}
 _LABELS = {"org_type": "type", "region": "region", "state": "state", "locale": "locale",
            "legal_basis": "legal basis", "admin_structure": "administrative structure",
-           "nation": "nation", "population": "population"}
+           "nation": "nation", "population": "population", "source": "national return"}
 _SOURCE_LABELS = {ACE_NEIGHBOURS: "ACE nearest statistical neighbours"}
 _SOURCE_SHORT = {ACE_NEIGHBOURS: "ACE list"}
 _NOBODY = np.zeros(0, dtype=int)  # no candidate positions
@@ -439,6 +439,39 @@ def _parse_part(key: str, body: str, fields: dict[str, Any],
     filters[key] = values
 
 
+def from_command_line(text: str) -> PeerDefinition:
+    """Read the command line's `--peers "key=value,..."` form, raising ValueError with the
+    reason for anything it cannot use (a script should stop, not run on a default group).
+
+    Keys are those of the link form (`sector`, an attribute such as `state` or `locale`,
+    `size`, `nn`, `nnsrc`, `nnby`, `manual`); a value `same` means the own service's value;
+    several values are joined by `|` (`state=CA|NV`, `manual=CA0001|CA0002`). The link form
+    itself (`sector:=;state:=;size:q5`, as in the page's address) is accepted too.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("give the peers as key=value pairs, e.g. sector=same,size=q5")
+    text = text.strip()
+    if "=" not in text.replace(":=", "") or ";" in text:
+        link = text  # already the link form
+    else:
+        parts = []
+        for pair in text.split(","):
+            if not pair.strip():
+                continue
+            key, sep, value = pair.partition("=")
+            key, value = key.strip().lower(), value.strip()
+            if not sep or not key or not value:
+                raise ValueError(f"{_shown(pair)} is not key=value")
+            values = [("=" if v.strip().lower() == "same" else _escape(v.strip()))
+                      for v in value.split("|")]
+            parts.append(f"{key}:{','.join(values)}")
+        link = ";".join(parts)
+    defn, problems = from_query(link)
+    if problems:
+        raise ValueError(" ".join(problems))
+    return defn
+
+
 def to_json(defn: PeerDefinition) -> str:
     """Encode a definition as JSON text, for saved groups."""
     size = None if defn.size is None else {
@@ -673,11 +706,13 @@ def _filter_phrase(name: str, values: tuple[str, ...], own: Mapping[str, Any] | 
             text += f" or {_either(shown)}"
         if name == "org_type":
             return f"of {text}"
-        return f"in {text}" if name == "region" else f"with {text}"
+        return f"in {text}" if name in ("region", "source") else f"with {text}"
     if name == "org_type":
         return f"of type {_either(shown)}"
     if name == "region":
         return f"in {_either(shown)}"
+    if name == "source":
+        return f"in the national return {_either(shown)}"
     return f"with {_label(name)} {_either(shown)}"
 
 
@@ -695,6 +730,14 @@ def _size_phrase(band: SizeBand, edges: tuple[float, float] | None, unit: str | 
     if band.low is not None:
         return f"with population of at least {format_number(band.low)}{unit}"
     return f"with population under {format_number(band.high)}{unit}"
+
+
+def inline(description: str) -> str:
+    """Return a description for use mid-sentence: "The 10 public..." becomes "the 10 public...",
+    "NHS services..." stays as it is."""
+    if description[1:2].islower():
+        return description[:1].lower() + description[1:]
+    return description
 
 
 def _services(n: int) -> str:

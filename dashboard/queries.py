@@ -526,14 +526,15 @@ def service_observations(db: Database, viewer: Viewer, service_code: str) -> pd.
 # ---------------------------------------------------------------------------------------------
 
 PEER_CANDIDATE_COLUMNS = ("id", "code", "name", "sector", "org_type", "region", "population",
-                          "population_unit", "source", "public")
+                          "population_unit", "source", "source_name", "public")
 
 
 def peer_candidates(db: Database, viewer: Viewer, sector: str | None = None,
                     codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Return the visible services peers are chosen from, one row each, ordered by code.
 
-    Columns PEER_CANDIDATE_COLUMNS (`source` is the data source's code, `public` whether its
+    Columns PEER_CANDIDATE_COLUMNS (`source` is the data source's code, `source_name` its name,
+    `public` whether its
     names may be shown to everyone), then one column per key of the services' attributes
     (state, locale, legal_basis...); a Service column shadows an attribute of the same name.
     `sector` narrows in SQL; `codes` picks given services. One read of every service is cheap
@@ -542,7 +543,7 @@ def peer_candidates(db: Database, viewer: Viewer, sector: str | None = None,
     stmt = (
         select(Service.id, Service.code, Service.name, Service.sector, Service.org_type,
                Service.region, Service.population, Service.population_unit,
-               DataSource.code, DataSource.public, Service.attributes)
+               DataSource.code, DataSource.name, DataSource.public, Service.attributes)
         .join(DataSource, Service.source_id == DataSource.id)
         .where(_visible_services(viewer))
         .order_by(Service.code)
@@ -562,7 +563,8 @@ def peer_candidates(db: Database, viewer: Viewer, sector: str | None = None,
     columns = list(PEER_CANDIDATE_COLUMNS)
     base = pd.DataFrame([tuple(row[:-1]) for row in rows], columns=columns).astype(
         {"id": "int64", "population": "float64", "public": "bool"})
-    for column in ("code", "name", "sector", "org_type", "region", "population_unit", "source"):
+    for column in ("code", "name", "sector", "org_type", "region", "population_unit", "source",
+                   "source_name"):
         base[column] = base[column].astype(object)
     attributes = pd.DataFrame.from_records(
         [row[-1] if isinstance(row[-1], dict) else {} for row in rows], index=base.index)

@@ -22,6 +22,14 @@ DATA_PAGES = {"import": ("Import figures", "/import"),
 ARROWS = {"up": "bi-arrow-up-right", "down": "bi-arrow-down-right", "flat": "bi-arrow-right"}
 
 
+def _service_only(search: str) -> str:
+    """Keep only the service of a dashboard query (other pages have other filters)."""
+    from urllib.parse import parse_qs, urlencode
+
+    service = parse_qs(search.lstrip("?")).get("service", [None])[0]
+    return "?" + urlencode({"service": service}) if service else ""
+
+
 def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
     """Return the top bar with a link per page that keeps the current filters."""
     links = [
@@ -31,6 +39,9 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
         ))
         for key in PAGE_ORDER
     ]
+    links.append(dbc.NavItem(dbc.NavLink(
+        "Benchmark", href="/benchmark" + _service_only(search), id=ids.nav("benchmark"),
+        active=active == "benchmark", className="px-3")))
     links.append(dbc.DropdownMenu(
         [dbc.DropdownMenuItem(title, href=path + (search if key == "data-quality" else ""),
                               id=ids.nav(key), active=key == active)

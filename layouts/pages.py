@@ -10,7 +10,7 @@ from dashboard import context, queries
 from dashboard.state import parse_state
 from dashboard.views import PAGE_ORDER, build_view
 
-from . import definitions, ids, importing, quality
+from . import benchmark, definitions, ids, importing, quality
 from .components import PAGE_PATHS, PAGE_TITLES, filter_bar, navbar, page_body
 
 
@@ -84,6 +84,8 @@ def register_pages() -> None:
         )
     dash.register_page("shelfmark.definitions", path="/definitions", name="Definitions",
                        title="Definitions · Shelfmark", layout=definitions.layout)
+    dash.register_page("shelfmark.benchmark", path="/benchmark", name="Benchmark",
+                       title="Benchmark · Shelfmark", layout=benchmark.layout)
     dash.register_page("shelfmark.import", path="/import", name="Import figures",
                        title="Import figures · Shelfmark", layout=import_page)
     dash.register_page("shelfmark.data_quality", path="/data-quality", name="Data quality",

@@ -216,3 +216,24 @@ def test_imls_per_capita_matches_an_independent_computation(imls_db, imls_source
     own_row = imls_source[own]
     assert result.own_value == pytest.approx(
         source_value(own_row, "VISITS") / (source_value(own_row, "POPU_LSA") / 1000))
+
+
+def test_rates_are_never_divided_again(imls_db, imls_source):
+    """Visits per capita, a percentage or a cost per search is already a ratio: switching the
+    view to "per 1,000 served" must leave it as reported, not divide it a second time."""
+    from dashboard.benchmark import normalisable
+    from dashboard.catalogue import CATALOGUE
+
+    assert normalisable(CATALOGUE["visits"]) and normalisable(CATALOGUE["exp_total"])
+    for code in ("pls_visits_per_capita", "registered_pct", "cost_per_search",
+                 "searches_per_1000", "impact_patient_care_pct"):
+        assert not normalisable(CATALOGUE[code]), code
+    db, _ = imls_db
+    peers = [c for c, row in imls_source.items() if row["STABR"] == "CA" and c != "CA0063"]
+    raw, per = (compare(db, queries.ANONYMOUS, CONFIG, "CA0063", peers,
+                        ["pls_visits_per_capita"], FY2017, normalisation=n)[0]
+                for n in ("raw", "population"))
+    assert per.denominator == "" and per.median == raw.median and per.own_value == raw.own_value
+    own_row = imls_source["CA0063"]
+    assert raw.own_value == pytest.approx(
+        source_value(own_row, "VISITS") / source_value(own_row, "POPU_LSA"))

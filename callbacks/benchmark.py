@@ -1,0 +1,114 @@
+"""Wire the Benchmark page: controls become a new URL state; saved peer groups.
+
+Every control is untrusted input: values are checked here (codes, numbers, choices) and the
+resulting peer definition is validated by dashboard.peers before it reaches the URL.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dash import Input, Output, State, callback_context, no_update
+
+from dashboard import context, peers
+from dashboard.benchmark import NORMALISATIONS
+from dashboard.benchmark_view import BenchmarkState, parse_benchmark_state
+from layouts import ids
+
+_CODE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+SAME_NAMES = ("source", "org_type", "region", "state", "locale")
+SIZES = {"q2": 2, "q3": 3, "q4": 4, "q5": 5}
+
+
+def definition_from_controls(same, size, neighbours, source, manual) -> peers.PeerDefinition:
+    """Build a peer definition from the controls' (untrusted) values; raise ValueError."""
+    same = [n for n in (same or []) if isinstance(n, str) and n in SAME_NAMES] \
+        if isinstance(same, list) else []
+    band = peers.SizeBand.quantile(SIZES[size]) if isinstance(size, str) and size in SIZES \
+        else None
+    k = None
+    if neighbours not in (None, ""):
+        if isinstance(neighbours, bool) or not isinstance(neighbours, (int, float)) or \
+                neighbours != int(neighbours) or not 1 <= neighbours <= peers.MAX_NEIGHBOURS:
+            raise ValueError(f"the number of neighbours must be a whole number from 1 to "
+                             f"{peers.MAX_NEIGHBOURS}")
+        k = int(neighbours)
+    nn_source = source if source in (peers.COMPUTED, peers.ACE_NEIGHBOURS) else peers.COMPUTED
+    codes = tuple(dict.fromkeys(c for c in (manual or []) if isinstance(c, str) and
+                                _CODE.match(c))) if isinstance(manual, list) else ()
+    return peers.PeerDefinition(sector=peers.SAME,
+                                filters=tuple((n, (peers.SAME,)) for n in sorted(same)),
+                                size=band, neighbours=k, neighbour_source=nn_source,
+                                manual=codes[:peers.MAX_MANUAL])
+
+
+def navigate(service, fy, metric, per, same, size, neighbours, source, manual, saved,
+             current_peers):
+    """Turn the controls into the page's new address (the page redraws from it)."""
+    trigger = callback_context.triggered_id
+    query = {"service": service if isinstance(service, str) else None,
+             "fy": str(fy) if isinstance(fy, int) and not isinstance(fy, bool) else None,
+             "metric": metric if isinstance(metric, str) else None,
+             "per": per if per in NORMALISATIONS else "raw"}
+    if trigger == ids.BENCH_SAVED:
+        if not isinstance(saved, str):
+            return no_update
+        group = peers.load_group(context.current().db, context.current_viewer(), saved[:80])
+        if group is None:
+            return no_update
+        query["peers"] = peers.to_query(group.definition)
+    elif trigger in (ids.BENCH_SERVICE, ids.BENCH_FY, ids.BENCH_METRIC, ids.BENCH_PER):
+        query["peers"] = current_peers if isinstance(current_peers, str) else ""
+    else:
+        try:
+            query["peers"] = peers.to_query(
+                definition_from_controls(same, size, neighbours, source, manual))
+        except ValueError:
+            return no_update
+    state, _ = parse_benchmark_state({k: v for k, v in query.items() if v is not None})
+    return "/benchmark" + state.to_query()
+
+
+def save(n_clicks, name, current_peers):
+    """Save the current peer group under a name."""
+    if not n_clicks:
+        return no_update, no_update
+    definition, problems = peers.from_query(current_peers if isinstance(current_peers, str)
+                                            else "")
+    if problems:
+        return "This group cannot be saved: " + "; ".join(problems), no_update
+    ctx = context.current()
+    try:
+        peers.save_group(ctx.db, context.current_viewer(), name if isinstance(name, str)
+                         else "", definition, created_by="web")
+    except ValueError as exc:
+        return str(exc), no_update
+    groups = peers.list_groups(ctx.db, context.current_viewer())
+    return f"Saved as {name.strip()!r}.", [{"label": g.name, "value": g.name} for g in groups]
+
+
+def register(app) -> None:
+    """Register the Benchmark page's callbacks."""
+    app.callback(
+        Output(ids.PAGES_LOCATION, "href"),
+        Input(ids.BENCH_SERVICE, "value"),
+        Input(ids.BENCH_FY, "value"),
+        Input(ids.BENCH_METRIC, "value"),
+        Input(ids.BENCH_PER, "value"),
+        Input(ids.BENCH_SAME, "value"),
+        Input(ids.BENCH_SIZE, "value"),
+        Input(ids.BENCH_NEIGHBOURS, "value"),
+        Input(ids.BENCH_NEIGHBOUR_SOURCE, "value"),
+        Input(ids.BENCH_MANUAL, "value"),
+        Input(ids.BENCH_SAVED, "value"),
+        State(ids.BENCH_PEERS, "data"),
+        prevent_initial_call=True,
+    )(navigate)
+    app.callback(
+        Output(ids.BENCH_SAVE_MESSAGE, "children"),
+        Output(ids.BENCH_SAVED, "options"),
+        Input(ids.BENCH_SAVE, "n_clicks"),
+        State(ids.BENCH_SAVE_NAME, "value"),
+        State(ids.BENCH_PEERS, "data"),
+        prevent_initial_call=True,
+    )(save)

@@ -1,0 +1,235 @@
+"""Assemble the Benchmark page's data: the state in the URL, the peer group, the comparisons.
+
+`BenchmarkState` is what the address bar holds (`service`, `fy`, `peers`, `per`, `metric`),
+parsed from untrusted text with problems reported, never raised. `build_benchmark` returns
+everything the page draws: the group and its description, the focus measure's comparison with
+peer values, its comparison over the last financial years, and the league table of every
+headline measure the service reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from . import peers as peer_groups
+from . import queries
+from .benchmark import NORMALISATIONS, Comparison, compare
+from .catalogue import CATALOGUE, Catalogue
+from .db import Database
+from .periods import PeriodRange, fy_label, fy_year, financial_year_range
+from .views import PAGE_ORDER, page_spec
+
+TREND_YEARS = 5
+# The page's first peer group: services of the same sector in the same national return (a US
+# library is not compared with an English authority), in the same population fifth.
+DEFAULT_PEERS = "sector:=;source:=;size:q5"
+_CODE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class BenchmarkState:
+    """The Benchmark page's state, as in its URL."""
+
+    service: str | None = None
+    fy: int | None = None                      # start year of the financial year
+    peers: str = DEFAULT_PEERS
+    per: str = "raw"
+    metric: str | None = None
+
+    def to_query(self) -> str:
+        params = {"service": self.service, "fy": self.fy, "peers": self.peers,
+                  "per": self.per, "metric": self.metric}
+        return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def parse_benchmark_state(query: dict) -> tuple[BenchmarkState, list[str]]:
+    """Read the page state from untrusted query parameters; say what was ignored."""
+    problems = []
+
+    def text(name: str, limit: int = 200) -> str | None:
+        value = query.get(name)
+        return value if isinstance(value, str) and len(value) <= limit else None
+
+    service = text("service", 64)
+    if service is not None and not _CODE.match(service):
+        problems.append("The service code in the link is not valid; it was ignored.")
+        service = None
+    fy = None
+    if text("fy", 4):
+        if query["fy"].isdigit() and 1900 <= int(query["fy"]) <= 2200:
+            fy = int(query["fy"])
+        else:
+            problems.append("The financial year in the link is not valid; the latest is shown.")
+    per = text("per", 20) or "raw"
+    if per not in NORMALISATIONS:
+        problems.append(f"Unknown normalisation {per!r}; figures are shown as reported.")
+        per = "raw"
+    metric = text("metric", 64)
+    if metric is not None and metric not in CATALOGUE:
+        problems.append(f"Unknown measure {metric!r}; the first headline measure is shown.")
+        metric = None
+    raw_peers = query.get("peers")
+    definition, peer_problems = peer_groups.from_query(
+        raw_peers if isinstance(raw_peers, str) and raw_peers else DEFAULT_PEERS)
+    problems += peer_problems
+    return BenchmarkState(service, fy, peer_groups.to_query(definition), per, metric), problems
+
+
+def headline_metrics(sector: str, reported: dict[str, set[str]],
+                     catalogue: Catalogue = CATALOGUE) -> list[str]:
+    """Return the sector's headline measures (every page's KPIs) the service reports."""
+    codes = []
+    for key in PAGE_ORDER:
+        for code in page_spec(key, sector).kpis:
+            parts = catalogue.stored_codes_for([code])
+            if code not in codes and all(p in reported for p in parts):
+                codes.append(code)
+    return codes
+
+
+@dataclass
+class BenchmarkView:
+    """Everything the Benchmark page shows."""
+
+    state: BenchmarkState
+    service: queries.ServiceInfo | None = None
+    definition: peer_groups.PeerDefinition | None = None
+    group: peer_groups.PeerGroup | None = None
+    period: PeriodRange | None = None
+    period_label: str = ""
+    years: list[int] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+    focus: Comparison | None = None
+    league: list[Comparison] = field(default_factory=list)
+    trend: list[dict] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    empty_message: str = ""
+    has_neighbour_list: bool = False
+    named_members: list[dict] = field(default_factory=list)  # {code, name, reason}
+    hidden_members: int = 0       # members whose names the viewer may not see: counted only
+
+
+def group_members(db: Database, viewer: queries.Viewer, group: peer_groups.PeerGroup,
+                  limit: int = 500) -> tuple[list[dict], int]:
+    """Return the members the viewer may see by name (code, name, why each is in; at most
+    `limit`, in the group's order: nearest first) and the number of the others, who are only
+    counted: listing them would tie anonymised figures to names."""
+    directory = queries.service_directory(db, viewer, group.members)
+    named, hidden = [], 0
+    for code in group.members:
+        if code not in directory.index:
+            continue
+        row = directory.loc[code]
+        if not viewer.may_see_names(str(row["source_code"]), bool(row["public"])):
+            hidden += 1
+        elif len(named) < limit:
+            named.append({"code": code, "name": str(row["name"]),
+                          "reason": group.reasons.get(code, "")})
+    return named, hidden
+
+
+def _years(extent, fy_start: int) -> list[int]:
+    """Return the financial years a service's figures cover, whole years only, newest first."""
+    first, last = extent
+    years = []
+    year = fy_year(last, fy_start)
+    while year >= fy_year(first, fy_start):
+        span = financial_year_range(year, fy_start)
+        if span.start >= first and span.end <= last:
+            years.append(year)
+        year -= 1
+    return years or [fy_year(last, fy_start)]
+
+
+def build_benchmark(db: Database, viewer: queries.Viewer, config, state: BenchmarkState,
+                    problems: list[str] | None = None,
+                    candidates: peer_groups.Candidates | None = None,
+                    metrics: list[str] | None = None, trend: bool = True) -> BenchmarkView:
+    """Compute the Benchmark page for a state.
+
+    `metrics` replaces the league table's measures (the headline measures the service
+    reports) with the given ones, in order, the first being the focus; `trend` False skips
+    the comparisons over earlier years. The command line uses both: the same numbers as the
+    page, without the work the page needs for its charts.
+    """
+    view = BenchmarkView(state, messages=list(problems or []))
+    code = state.service or queries.first_service_code(db, viewer)
+    service = queries.get_service(db, viewer, code) if code else None
+    if service is None and state.service:
+        view.messages.append(f"No service with code '{state.service}' is available; showing "
+                             "the first service instead.")
+        code = queries.first_service_code(db, viewer)
+        service = queries.get_service(db, viewer, code) if code else None
+    if service is None:
+        view.empty_message = "There is no service to compare yet: import figures first."
+        return view
+    view.service = service
+    fy_start = config.fy_start_for(service)
+    extent = queries.data_extent(db, viewer, service.code)
+    if extent is None:
+        view.state = replace(state, service=service.code)
+        view.empty_message = f"{service.name} has no figures yet, so there is nothing to compare."
+        return view
+    view.years = _years(extent, fy_start)
+    fy = state.fy if state.fy in view.years else view.years[0]
+    if state.fy is not None and state.fy != fy:
+        view.messages.append(f"{service.name} has no complete figures for "
+                             f"{fy_label(state.fy, fy_start)}; showing {fy_label(fy, fy_start)}.")
+    view.period = financial_year_range(fy, fy_start)
+    view.period_label = fy_label(fy, fy_start)
+    if metrics is None:
+        reported = queries.reported_metrics(db, viewer, service.code)
+        view.metrics = headline_metrics(service.sector, reported)
+    else:
+        view.metrics = [m for m in dict.fromkeys(metrics) if m in CATALOGUE]
+    metric = state.metric if state.metric in view.metrics else \
+        (view.metrics[0] if view.metrics else None)
+    if state.metric and state.metric != metric and metric:
+        view.messages.append(f"{service.name} does not report {CATALOGUE[state.metric].name}"
+                             f" among its headline measures; showing {CATALOGUE[metric].name}.")
+    view.state = replace(state, service=service.code, fy=fy, metric=metric)
+    definition, _ = peer_groups.from_query(state.peers)
+    view.definition = definition
+    view.group = peer_groups.build_group(db, viewer, config, service.code, definition,
+                                         candidates=candidates, reveal=True)
+    view.named_members, view.hidden_members = group_members(db, viewer, view.group)
+    view.messages += view.group.problems
+    view.has_neighbour_list = peer_groups.ACE_NEIGHBOURS in queries.neighbour_sources(
+        db, viewer, service.code)
+    if not view.metrics:
+        view.empty_message = f"{service.name} reports none of the headline measures."
+        return view
+    group_key = state.peers
+    members = view.group.members
+    view.league = compare(db, viewer, config, service.code, members, view.metrics,
+                          view.period, normalisation=state.per, group_key=group_key,
+                          with_peers=False)
+    [view.focus] = compare(db, viewer, config, service.code, members, [metric], view.period,
+                           normalisation=state.per, group_key=group_key)
+    for year in sorted(view.years[:TREND_YEARS]) if trend else ():
+        c = view.focus if year == fy else compare(
+            db, viewer, config, service.code, members, [metric],
+            financial_year_range(year, fy_start), normalisation=state.per,
+            group_key=group_key, with_peers=False)[0]
+        view.trend.append({"label": fy_label(year, fy_start), "own": c.own_value,
+                           "q1": c.q1, "median": c.median, "q3": c.q3,
+                           "withheld": c.withheld})
+    return view
+
+
+def benchmark_report(view: BenchmarkView, comparisons: list[Comparison] | None = None):
+    """Return the view's league table (or the given comparisons) as a download's report."""
+    from .benchmark import denominator_text
+    from .benchmark_export import BenchmarkReport
+
+    service = view.service
+    text = denominator_text(view.state.per, service.sector, service.population_unit)
+    return BenchmarkReport(
+        service_code=service.code, service_name=service.name, period_label=view.period_label,
+        group_description=view.group.description if view.group else "",
+        group_query=view.state.peers,
+        normalisation=(f"{text} where a measure can be divided (rates and percentages as "
+                       "reported)") if text else "as reported",
+        comparisons=view.league if comparisons is None else comparisons)

@@ -1,0 +1,342 @@
+"""Lay out the Benchmark page: peer-group builder, normalisation, charts and league table."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import context, peers, queries
+from dashboard.benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
+from dashboard.benchmark_view import BenchmarkView, build_benchmark, parse_benchmark_state
+from dashboard.catalogue import CATALOGUE
+from dashboard.figures import (CONFIG, make_distribution_figure, make_peer_trend_figure,
+                               make_ranked_figure, quartile_band)
+from dashboard.formatting import format_number, unit_label
+from dashboard.periods import fy_label
+
+from . import ids
+from .components import empty_state, navbar, service_options
+
+SIZE_OPTIONS = [{"label": "Any size", "value": ""},
+                {"label": "Same half", "value": "q2"},
+                {"label": "Same third", "value": "q3"},
+                {"label": "Same quarter", "value": "q4"},
+                {"label": "Same fifth", "value": "q5"}]
+_SOURCE = ("source", "Same national return")
+SAME_OPTIONS = {"nhs": [_SOURCE, ("org_type", "Same type of organisation"),
+                        ("region", "Same region")],
+                "public": [_SOURCE, ("state", "Same state"), ("locale", "Same locale"),
+                           ("region", "Same region")],
+                "academic": [_SOURCE, ("region", "Same region")],
+                "other": [_SOURCE, ("region", "Same region")]}
+
+
+def axis_title(c: Comparison) -> str:
+    """Name the unit and the denominator of a comparison's values."""
+    metric = CATALOGUE[c.metric]
+    if c.denominator:
+        return f"{metric.label} {c.denominator}"
+    return f"{metric.label} ({unit_label(metric)})" if unit_label(metric) != "Number" \
+        else metric.label
+
+
+def _value(value, c: Comparison) -> str:
+    if value is None:
+        return "–"
+    if c.denominator:
+        return format_number(value)
+    from dashboard.formatting import format_value
+
+    return format_value(value, CATALOGUE[c.metric])
+
+
+def peer_controls(view: BenchmarkView) -> dbc.Card:
+    """Return the controls that define the peer group, set from the current definition."""
+    service = view.service
+    definition = view.definition or peers.DEFAULT_DEFINITION
+    same = {name for name, values in definition.filters if values == (peers.SAME,)}
+    options = SAME_OPTIONS.get(service.sector if service else "nhs", [])
+    size = definition.size
+    size_value = f"q{size.quantiles}" if size is not None and size.quantiles else ""
+    neighbour_sources = [{"label": "Most similar population", "value": peers.COMPUTED}]
+    if view.has_neighbour_list:
+        neighbour_sources.append({"label": "ACE statistical neighbours",
+                                  "value": peers.ACE_NEIGHBOURS})
+    services = queries.list_services(context.current().db, context.current_viewer(),
+                                     sector=service.sector) if service else []
+    saved = peers.list_groups(context.current().db, context.current_viewer())
+    return dbc.Card(dbc.CardBody([
+        html.H2("Compare with", className="h6 mb-2"),
+        dbc.Row([
+            dbc.Col([
+                dbc.Label("Similar services", className="filter-label"),
+                dbc.Checklist(id=ids.BENCH_SAME, value=sorted(same),
+                              options=[{"label": label, "value": name}
+                                       for name, label in options]),
+                dbc.Label("Size (population served)", html_for=ids.BENCH_SIZE,
+                          className="filter-label mt-2"),
+                dcc.Dropdown(id=ids.BENCH_SIZE, options=SIZE_OPTIONS, value=size_value,
+                             clearable=False, searchable=False),
+            ], md=4),
+            dbc.Col([
+                dbc.Label("Nearest neighbours (blank: off)", html_for=ids.BENCH_NEIGHBOURS,
+                          className="filter-label"),
+                dbc.Input(id=ids.BENCH_NEIGHBOURS, type="number", min=1, max=500, step=1,
+                          value=definition.neighbours, placeholder="e.g. 15",
+                          debounce=True),
+                dbc.RadioItems(id=ids.BENCH_NEIGHBOUR_SOURCE, className="mt-1",
+                               value=definition.neighbour_source
+                               if definition.neighbour_source in {o["value"] for o in
+                                                                  neighbour_sources}
+                               else peers.COMPUTED, options=neighbour_sources),
+            ], md=4),
+            dbc.Col([
+                dbc.Label("Add services by hand", html_for=ids.BENCH_MANUAL,
+                          className="filter-label"),
+                dcc.Dropdown(id=ids.BENCH_MANUAL, multi=True, value=list(definition.manual),
+                             options=service_options(s for s in services
+                                                     if s.code != service.code)
+                             if service else [], placeholder="Choose services"),
+                dbc.Label("Saved groups", html_for=ids.BENCH_SAVED,
+                          className="filter-label mt-2"),
+                dcc.Dropdown(id=ids.BENCH_SAVED, options=[
+                    {"label": g.name, "value": g.name} for g in saved],
+                    placeholder="Load a saved group", clearable=True),
+                dbc.InputGroup([
+                    dbc.Input(id=ids.BENCH_SAVE_NAME, placeholder="Name this group",
+                              maxLength=80),
+                    dbc.Button("Save", id=ids.BENCH_SAVE, color="outline-primary"),
+                ], size="sm", className="mt-2"),
+                html.Div(id=ids.BENCH_SAVE_MESSAGE, className="small mt-1"),
+            ], md=4),
+        ], className="g-3"),
+    ]), className="mb-3")
+
+
+def summary(c: Comparison, own_name: str) -> html.Div:
+    """Say where the service stands on the focus measure, in numbers and words."""
+    if c.withheld:
+        return dbc.Alert([html.Strong("Peer figures withheld. "), c.withheld_reason.capitalize()
+                          + ".", html.Br(), f"{own_name}: {_value(c.own_value, c)}."],
+                         color="secondary", id="bench-withheld")
+    band = quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better)
+    words = {"best": "in the best quarter of its peers", "worst": "in the bottom quarter of "
+             "its peers", "middle": "in the middle half of its peers", "none": ""}[band]
+    items = [("Own value", _value(c.own_value, c)), ("Peer median", _value(c.median, c)),
+             ("Middle half", f"{_value(c.q1, c)} to {_value(c.q3, c)}"),
+             ("Range", f"{_value(c.minimum, c)} to {_value(c.maximum, c)}"),
+             ("Rank", c.rank_text or "–"),
+             ("Percentile", f"{c.percentile:.0f}" if c.percentile is not None else "–"),
+             ("Peers reporting", c.reporting_text)]
+    extra = []
+    if c.n_no_denominator:
+        extra.append(f"{c.n_no_denominator} left out: no denominator")
+    if c.n_incomplete:
+        extra.append(f"{c.n_incomplete} left out: figures for part of the year only")
+    return html.Div([
+        dbc.Row([dbc.Col(html.Div([html.Div(v, className="count-value"),
+                                   html.Div(k, className="count-label")],
+                                  className=f"count-tile {'tone-' + band if k == 'Own value' else ''}"),
+                         xs=6, md=3, xl="auto", className="mb-2") for k, v in items],
+                className="g-2", id="bench-summary"),
+        html.P([f"{own_name} is {words}" + ("." if words else ""),
+                (" " + "; ".join(extra) + ".") if extra else ""],
+               className="small text-secondary") if words or extra else None,
+    ])
+
+
+LEAGUE_COLUMNS = [  # own and median values of different measures do not sort against each other
+    {"field": "measure", "headerName": "Measure", "pinned": "left", "width": 220,
+     "wrapText": True, "autoHeight": True, "cellClass": "cell-wrap"},
+    {"field": "own", "headerName": "Own", "width": 105, "type": "numericColumn",
+     "sortable": False},
+    {"field": "median", "headerName": "Peer median", "width": 115, "type": "numericColumn",
+     "sortable": False},
+    {"field": "spine", "headerName": "Peer spread, ◆ this service",
+     "cellRenderer": "Spine", "width": 260, "sortable": False, "filter": False},
+    {"field": "rank", "headerName": "Rank", "width": 160, "wrapText": True,
+     "autoHeight": True, "cellClass": "cell-wrap",
+     "comparator": {"function": "rankOrder(valueA, valueB, nodeA, nodeB)"}},
+    {"field": "percentile", "headerName": "Percentile", "width": 100,
+     "type": "numericColumn"},
+    {"field": "reporting", "headerName": "Peers with data", "width": 140, "wrapText": True,
+     "autoHeight": True, "cellClass": "cell-wrap"},
+    {"field": "per", "headerName": "Per", "width": 170, "wrapText": True,
+     "autoHeight": True, "cellClass": "cell-wrap", "sortable": False},
+]
+
+
+def league_rows(league: list[Comparison]) -> list[dict]:
+    """Return one table row per measure, with what the spine chart cell draws."""
+    rows = []
+    for c in league:
+        band = quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better)
+        rows.append({
+            "metric": c.metric, "measure": CATALOGUE[c.metric].name,
+            "own": _value(c.own_value, c),
+            "median": "withheld" if c.withheld else _value(c.median, c),
+            "rank": "withheld" if c.withheld else (c.rank_text or "–"),
+            "rank_n": None if c.withheld else c.rank,
+            "percentile": None if c.percentile is None else round(c.percentile),
+            "reporting": c.reporting_text, "per": c.denominator or "as reported",
+            "spine": None if c.withheld or c.median is None else {
+                "min": c.minimum, "q1": c.q1, "median": c.median, "q3": c.q3,
+                "max": c.maximum, "own": c.own_value, "band": band,
+                "reverse": c.higher_is_better is False},
+        })
+    return rows
+
+
+def members(view: BenchmarkView) -> html.Details | None:
+    """List who is in the group and why: by name where their figures are published, only
+    counted where they are not (a list of names would undo the anonymised letters)."""
+    named, hidden = view.named_members, view.hidden_members
+    if not named and not hidden:
+        return None
+    total = len(view.group.members) if view.group else len(named) + hidden
+    rows = [html.Tr([html.Td(m["name"]), html.Td(m["code"], className="text-nowrap"),
+                     html.Td(m["reason"])]) for m in named]
+    parts = []
+    if rows:
+        parts.append(html.Div(dbc.Table(
+            [html.Thead(html.Tr([html.Th("Service"), html.Th("Code"),
+                                 html.Th("Why it is in the group")])), html.Tbody(rows)],
+            size="sm", striped=True, className="mb-1"), className="member-list"))
+        if len(named) < total - hidden:
+            parts.append(html.P(f"The first {len(named):,} are listed.",
+                                className="small text-secondary mb-1"))
+    if hidden:
+        parts.append(html.P(
+            f"{hidden:,} {'service' if hidden == 1 else 'services'} in the group "
+            f"{'is' if hidden == 1 else 'are'} not named: {'its' if hidden == 1 else 'their'} "
+            "figures are not published, so charts letter them afresh for each measure.",
+            className="small text-secondary mb-1"))
+    return html.Details([html.Summary(f"Who is in this group ({total:,})"), *parts],
+                        className="member-details mb-2", id="bench-members")
+
+
+def body(view: BenchmarkView) -> list:
+    """Return the page content below the controls."""
+    children: list = [dbc.Alert(m, color="warning", className="py-2") for m in view.messages]
+    if view.empty_message:
+        return children + [empty_state(view.empty_message)]
+    service, group, c = view.service, view.group, view.focus
+    children.append(html.Div([
+        html.H1(f"Benchmark: {view.period_label}", className="page-title"),
+        html.P(f"{service.name} compared with {peers.inline(group.description)}.",
+               className="page-subtitle",
+               id="bench-group"),
+        members(view),
+    ]))
+    if service.synthetic:
+        children.insert(0, html.Div([html.I(className="bi bi-exclamation-triangle-fill me-2"),
+                                     html.Strong("Demo data (synthetic). "),
+                                     "These services and figures are generated."],
+                                    className="synthetic-banner"))
+    own_name = service.name
+    short = "This service"  # charts: a long trust name would crowd out the figures
+    metric = CATALOGUE[c.metric]
+    per = f" {c.denominator}" if c.denominator else ""
+    children.append(html.H2(f"{metric.name}{per}, {view.period_label}", className="h5 mt-2"))
+    children.append(summary(c, own_name))
+    axis = axis_title(c)
+    charts = []
+    if not c.withheld:
+        charts = [
+            dbc.Col(dbc.Card(dbc.CardBody(dcc.Graph(
+                figure=make_distribution_figure(
+                    c, short, f"{metric.label}{per}: this service among "
+                    f"{c.n_reporting:,} peers, {view.period_label}", axis),
+                config=CONFIG, id="bench-distribution")), className="panel-card"), lg=6,
+                className="mb-3"),
+            dbc.Col(dbc.Card(dbc.CardBody(dcc.Graph(
+                figure=make_ranked_figure(c, short, f"{metric.label}{per}, ranked "
+                                          f"(best first), {view.period_label}", axis),
+                config=CONFIG, id="bench-ranked")), className="panel-card"), lg=6,
+                className="mb-3"),
+        ]
+    if len(view.trend) > 1:
+        charts.append(dbc.Col(dbc.Card(dbc.CardBody([dcc.Graph(
+            figure=make_peer_trend_figure(view.trend, short,
+                                          f"{metric.label}{per}: this service against the peer "
+                                          f"median by financial year", axis),
+            config=CONFIG, id="bench-trend"), html.P(
+            "The band is the peers' middle half (lower to upper quartile). Years where fewer "
+            "peers had data than the minimum are left blank.", className="panel-description")]),
+            className="panel-card"), lg=12, className="mb-3"))
+    children.append(dbc.Row(charts))
+    children.append(dbc.Card(dbc.CardBody([
+        html.H2(f"Every headline measure, {view.period_label}", className="h5"),
+        html.P("Each bar runs from the lowest to the highest peer; the darker band is the "
+               "middle half, the line the median; the diamond is this service, green in the "
+               "best quarter, red in the worst, amber between (better is to the right).",
+               className="small text-secondary"),
+        dag.AgGrid(id=ids.BENCH_LEAGUE, rowData=league_rows(view.league),
+                   columnDefs=LEAGUE_COLUMNS,
+                   defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                   dashGridOptions={"domLayout": "autoHeight", "animateRows": False,
+                                    "rowHeight": 44},
+                   style={"height": None}, className="report-grid league-grid"),
+        html.Div([
+            html.A([html.I(className="bi bi-download me-1"), "Table (CSV)"],
+                   href="/download/benchmark" + view.state.to_query() + "&format=csv",
+                   className="btn btn-outline-primary btn-sm me-2", download=""),
+            html.A([html.I(className="bi bi-download me-1"), "Table (Excel)"],
+                   href="/download/benchmark" + view.state.to_query() + "&format=xlsx",
+                   className="btn btn-outline-primary btn-sm", download=""),
+        ], className="mt-2"),
+    ]), className="mb-3"))
+    children.append(html.Footer([
+        f"Quartiles: {QUARTILE_METHOD}. Percentile: the share of peers below this service, "
+        "ties counting half. Peers are named only when their figures are published; others "
+        f"are lettered afresh for every measure. Figures are withheld when fewer than "
+        f"{context.current().config['BENCHMARK_MIN_PEERS']} peers have data. Source: "
+        f"{service.source_name}."], className="page-footer"))
+    return children
+
+
+def layout(**query) -> html.Div:
+    """Return the Benchmark page for the URL's state."""
+    ctx = context.current()
+    viewer = context.current_viewer()
+    state, problems = parse_benchmark_state(query)
+    candidates = ctx.cached(("peer-candidates", viewer),
+                            lambda: peers.load_candidates(ctx.db, viewer))
+    view = ctx.cached(("benchmark", viewer, state.to_query(), tuple(problems)),
+                      lambda: build_benchmark(ctx.db, viewer, ctx.config, state, problems,
+                                              candidates=candidates))
+    services = queries.list_services(ctx.db, viewer)
+    search = view.state.to_query()
+    fy_start = ctx.config.fy_start_for(view.service) if view.service else 4
+    controls = dbc.Row([
+        dbc.Col([dbc.Label("Library service", html_for=ids.BENCH_SERVICE,
+                           className="filter-label"),
+                 dcc.Dropdown(id=ids.BENCH_SERVICE, options=service_options(services),
+                              value=view.state.service, clearable=False)], lg=4),
+        dbc.Col([dbc.Label("Financial year", html_for=ids.BENCH_FY, className="filter-label"),
+                 dcc.Dropdown(id=ids.BENCH_FY, options=[
+                     {"label": fy_label(y, fy_start), "value": y} for y in view.years],
+                     value=view.state.fy, clearable=False)], lg=2, md=4),
+        dbc.Col([dbc.Label("Measure", html_for=ids.BENCH_METRIC, className="filter-label"),
+                 dcc.Dropdown(id=ids.BENCH_METRIC, options=[
+                     {"label": CATALOGUE[m].name, "value": m} for m in view.metrics],
+                     value=view.state.metric, clearable=False)], lg=3, md=8),
+        dbc.Col([dbc.Label("Show figures", html_for=ids.BENCH_PER, className="filter-label"),
+                 dcc.Dropdown(id=ids.BENCH_PER, options=[
+                     {"label": label, "value": key}
+                     for key, label in NORMALISATION_LABELS.items()],
+                     value=view.state.per, clearable=False, searchable=False)], lg=3),
+    ], className="g-3 align-items-end")
+    return html.Div([
+        dcc.Store(id=ids.URL_SEARCH, data=search),
+        html.Div(id=ids.URL_SYNCED, hidden=True),
+        dcc.Store(id=ids.BENCH_PEERS, data=view.state.peers),
+        navbar("benchmark", search),
+        dbc.Container([
+            html.Div(controls, className="filter-bar mb-3"),
+            peer_controls(view) if view.service else None,
+            dcc.Loading(html.Div(body(view), id=ids.BENCH_CONTENT), type="default",
+                        delay_show=400),
+        ], fluid=True, className="page-container"),
+    ])
