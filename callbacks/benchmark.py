@@ -73,8 +73,9 @@ def save(n_clicks, name, current_peers):
     """Save the current peer group under a name."""
     if not n_clicks:
         return no_update, no_update
-    definition, problems = peers.from_query(current_peers if isinstance(current_peers, str)
-                                            else "")
+    if not isinstance(current_peers, str) or not current_peers.strip():
+        return "This group cannot be saved: it has no definition.", no_update
+    definition, problems = peers.from_query(current_peers)
     if problems:
         return "This group cannot be saved: " + "; ".join(problems), no_update
     ctx = context.current()

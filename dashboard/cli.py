@@ -203,19 +203,26 @@ def parse_financial_year(text: str, fy_start: int) -> int:
 
 
 def cmd_benchmark(args) -> int:
-    from . import peers
-    from .benchmark_export import (benchmark_csv, benchmark_json, benchmark_text,
-                                   benchmark_xlsx)
-    from .benchmark_view import BenchmarkState, benchmark_report, build_benchmark
-    from .catalogue import CATALOGUE
-    from .periods import fy_label
-    from .queries import ANONYMOUS, get_service
-
     def fail(message: str, code: int = 2) -> int:
         print(f"No comparison: {message}", file=sys.stderr)
         return code
 
     db = _database()
+    try:
+        return _benchmark(db, args, fail)
+    finally:
+        db.dispose()
+
+
+def _benchmark(db, args, fail) -> int:
+    from . import peers
+    from .benchmark_export import (benchmark_csv, benchmark_filename, benchmark_json,
+                                   benchmark_text, benchmark_xlsx)
+    from .benchmark_view import BenchmarkState, benchmark_report, build_benchmark
+    from .catalogue import CATALOGUE
+    from .periods import fy_label
+    from .queries import ANONYMOUS, get_service
+
     config = load_config()
     service = get_service(db, ANONYMOUS, args.service)
     if service is None:
@@ -268,8 +275,6 @@ def cmd_benchmark(args) -> int:
         content = benchmark_xlsx(report)
     else:
         content = benchmark_text(report).encode()
-    from .benchmark_export import benchmark_filename
-
     _write_output(content, args.output,
                   benchmark_filename(service.code, view.period_label, "xlsx"),
                   binary=args.format == "xlsx")

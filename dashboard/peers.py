@@ -15,7 +15,8 @@ fixed order, so the same definition always gives the same group:
    nearest statistical neighbours) intersected with steps 1-2, in rank order; or the k most
    similar services computed on standardised attributes (population, numeric attributes, or
    figures passed in `values`), nearest first.
-4. **Add** the services chosen by hand (a union: they join whatever steps 1-3 gave).
+4. **Add** the services chosen by hand (a union: they join whatever steps 1-3 gave). A
+   definition with no limit at all but services chosen by hand is just those services.
 
 The own service is never its own peer. Definitions travel in the URL (`to_query`/`from_query`)
 and are saved by name in the database (`to_json`/`from_json`, `save_group`...). Untrusted text
@@ -862,6 +863,8 @@ def build_group(
                                "services chosen by hand are listed.")
         if cands is None:
             cands = load_candidates(db, viewer, sector)
+        if by_hand_only(defn):
+            return _finish(db, viewer, group, cands, _NOBODY, own, reveal)
         mask = _filtered(group, cands, sector, own)
         mask = _sized(group, cands, mask, own)
         own_at = cands.position.get(own_code) if own_code else None
@@ -883,6 +886,12 @@ def build_group(
         group.problems.append(str(stop))
         chosen = _NOBODY
     return _finish(db, viewer, group, cands, chosen, own, reveal)
+
+
+def by_hand_only(defn: PeerDefinition) -> bool:
+    """Say whether a definition is only services chosen by hand (no other limit)."""
+    return bool(defn.manual) and defn.sector is None and not defn.filters and \
+        defn.size is None and defn.neighbours is None
 
 
 def _own_row(db: Database, viewer: Viewer, cands: Candidates | None, own_code: str | None,

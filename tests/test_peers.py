@@ -191,6 +191,15 @@ def test_manual_codes_are_added(peer_db):
     assert group.reasons["N04"] == "type community; also chosen by hand"
 
 
+def test_services_chosen_by_hand_alone_are_the_whole_group(peer_db):
+    """No other limit: the group is the chosen services, as its description says."""
+    defn = PeerDefinition(manual=("N04", "P01", "N02"))
+    group = build(peer_db, "N01", defn)
+    assert group.members == ["N04", "P01", "N02"]
+    assert group.description == "3 services chosen by hand: 3 services"
+    assert peers.from_query(peers.to_query(defn)) == (defn, [])
+
+
 # ---------------------------------------------------------------------------------------------
 # Size bands
 # ---------------------------------------------------------------------------------------------
