@@ -1,4 +1,5 @@
-"""Benchmark page callbacks against the bare SQL aggregate at 50k and 5M observations, and imports.
+"""Benchmark page callbacks against the bare SQL aggregate at 50k and 5M observations, peer
+comparisons on the IMLS data (bench_benchmark) and imports (bench_import).
 
 `python -m dashboard bench` (or `make bench`) builds two synthetic databases of the demo's shape,
 then, in a fresh worker-like process per database, times each page's callback (the same function
@@ -204,6 +205,12 @@ def main(args) -> int:
           "any component or figure is built.")
     print("Aims: callback at most 2x the bare aggregate; 5M at most 3x the 50k time; "
           "at most 300 MB per worker.")
+    if getattr(args, "benchmark_repeat", 0):
+        from . import bench_benchmark
+
+        print(f"\nPeer comparisons on the IMLS data: {args.benchmark_repeat} services per "
+              "peer group ...", flush=True)
+        bench_benchmark.report(bench_benchmark.run(workdir, args.benchmark_repeat))
     if args.import_rows:
         from . import bench_import
 

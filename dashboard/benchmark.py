@@ -210,11 +210,37 @@ def denominator_text(normalisation: str, sector: str, population_unit: str | Non
     return ""
 
 
-def _wide_values(frame: pd.DataFrame, codes: list[str], catalogue: Catalogue) -> pd.DataFrame:
-    """Pivot service x stored metric values and compute derived metrics column-wise."""
-    complete = frame[frame["coverage"] >= 1.0 - 1e-9]
-    wide = complete.pivot_table(index="service", columns="metric", values="value",
-                                aggfunc="first") if len(complete) else pd.DataFrame()
+@dataclass
+class ValueTable:
+    """Every service's figure for each of some stored measures over one period.
+
+    `wide` holds complete figures (service code x stored metric code); `incomplete` lists the
+    (service, metric) pairs reported for part of the period only, which comparisons leave out
+    and count. One table per sector and year serves every service and every peer group, so a
+    shared cache may hold it (it pickles) and a comparison is then a matter of indexing.
+    """
+
+    period: PeriodRange
+    metrics: frozenset[str]
+    wide: pd.DataFrame
+    incomplete: pd.DataFrame
+
+
+def value_table(db: Database, viewer: queries.Viewer, stored_codes, period: PeriodRange,
+                service_codes=None) -> ValueTable:
+    """Read the figures of stored measures over a period (every visible service, or some)."""
+    codes = list(dict.fromkeys(stored_codes))
+    frame = queries.aggregate_services(db, viewer, codes, period, service_codes)
+    done = frame["coverage"] >= 1.0 - 1e-9
+    complete = frame[done]
+    wide = complete.pivot(index="service", columns="metric", values="value") \
+        if len(complete) else pd.DataFrame(dtype=float)
+    return ValueTable(period, frozenset(codes), wide.astype(float),
+                      frame.loc[~done, ["service", "metric"]].reset_index(drop=True))
+
+
+def _wide_values(wide: pd.DataFrame, codes: list[str], catalogue: Catalogue) -> pd.DataFrame:
+    """Compute the measures from stored figures (service x stored metric), column-wise."""
     out = pd.DataFrame(index=wide.index)
     for code in codes:
         metric = catalogue[code]
@@ -247,12 +273,17 @@ def compare(
     group_key: str = "",
     with_peers: bool = True,
     catalogue: Catalogue = CATALOGUE,
+    table: ValueTable | None = None,
+    directory: pd.DataFrame | None = None,
 ) -> list[Comparison]:
     """Compare a service with a group of peers on each measure over a period.
 
     `peer_codes` is the peer group (the own service is dropped from it); `group_key` names the
     group (its definition) so that anonymised labels differ between groups. `with_peers`
     False leaves out the peer-by-peer values (a league table needs only the statistics).
+    `table` (from `value_table`, for the same period and covering the measures) and
+    `directory` (`Candidates.directory`) save reading figures and services again; without
+    them, or when the table does not cover what is asked, they are read here.
     """
     if normalisation not in NORMALISATIONS:
         raise ValueError(f"unknown normalisation {normalisation!r}")
@@ -260,8 +291,10 @@ def compare(
     if own is None:
         raise LookupError(f"no service {own_code!r}")
     peers = [c for c in dict.fromkeys(peer_codes) if c != own_code]
-    directory = queries.service_directory(db, viewer, peers)
-    peers = [c for c in peers if c in directory.index]
+    if directory is None:
+        directory = queries.service_directory(db, viewer, peers)
+    known = set(directory.index)
+    peers = [c for c in peers if c in known]
     metric_codes = [c for c in dict.fromkeys(metric_codes) if c in catalogue]
     denominators = {"staff": STAFF_DENOMINATOR.get(own.sector, "staff_total_wte"),
                     "spend": SPEND_DENOMINATOR.get(own.sector, "exp_total")}
@@ -270,9 +303,12 @@ def compare(
         needed.append(denominators[normalisation])
     stored = catalogue.stored_codes_for(needed)
     everyone = [own_code, *peers]
-    frame = queries.aggregate_services(db, viewer, stored, period, everyone)
-    incomplete = frame[frame["coverage"] < 1.0 - 1e-9]
-    wide = _wide_values(frame, needed, catalogue).reindex(everyone)
+    if table is None or table.period != period or not set(stored) <= table.metrics:
+        table = value_table(db, viewer, stored, period, everyone)
+    incomplete = table.incomplete
+    if len(incomplete):
+        incomplete = incomplete[incomplete["service"].isin(set(peers))]
+    wide = _wide_values(table.wide.reindex(index=everyone, columns=stored), needed, catalogue)
     if normalisation == "population":
         population = directory["population"].reindex(everyone)
         population.loc[own_code] = own.population if own.population else np.nan
@@ -301,16 +337,16 @@ def compare(
             lacking = pd.Series(False, index=values.index)
         own_value = values.get(own_code)
         own_value = None if own_value is None or pd.isna(own_value) else float(own_value)
-        peer_values = values.loc[peers].dropna() if peers else pd.Series(dtype=float)
-        n_incomplete = int(incomplete[(incomplete["metric"].isin(
-            catalogue.stored_codes_for([code]))) & incomplete["service"].isin(peers)]
-            ["service"].nunique())
+        # Rows are the own service then the peers, in order: positions, not label lookups.
+        peer_values = values.iloc[1:].dropna() if peers else pd.Series(dtype=float)
+        n_incomplete = int(incomplete.loc[incomplete["metric"].isin(
+            catalogue.stored_codes_for([code])), "service"].nunique()) if len(incomplete) else 0
         result = Comparison(
             metric=code, name=metric.name, unit=metric.unit, denominator=text,
             higher_is_better=metric.higher_is_better, own_value=own_value,
             own_complete=own_value is not None, n_group=len(peers),
             n_reporting=len(peer_values),
-            n_no_denominator=int(lacking.loc[peers].sum()) if peers else 0,
+            n_no_denominator=int(lacking.iloc[1:].sum()) if peers else 0,
             n_incomplete=n_incomplete,
         )
         if len(peer_values) < minimum:

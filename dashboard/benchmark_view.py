@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 
 from . import peers as peer_groups
 from . import queries
-from .benchmark import NORMALISATIONS, Comparison, compare
+from .benchmark import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
+                        ValueTable, compare, value_table)
 from .catalogue import CATALOGUE, Catalogue
 from .db import Database
 from .periods import PeriodRange, fy_label, fy_year, financial_year_range
@@ -89,6 +90,30 @@ def headline_metrics(sector: str, reported: dict[str, set[str]],
     return codes
 
 
+def sector_codes(sector: str, catalogue: Catalogue = CATALOGUE) -> list[str]:
+    """Return the stored measures behind a sector's headline measures and denominators: what
+    one shared value table per sector and year holds."""
+    wanted = headline_metrics(sector, {m.code: set() for m in catalogue.all()}, catalogue)
+    wanted += [STAFF_DENOMINATOR.get(sector, "staff_total_wte"),
+               SPEND_DENOMINATOR.get(sector, "exp_total")]
+    return catalogue.stored_codes_for([c for c in dict.fromkeys(wanted) if c in catalogue])
+
+
+def sector_table(db: Database, viewer: queries.Viewer, sector: str,
+                 period: PeriodRange) -> ValueTable:
+    """Read every visible service's figures for a sector's headline measures over a period."""
+    return value_table(db, viewer, sector_codes(sector), period)
+
+
+def shared_tables(ctx, viewer):
+    """Return the value tables' source for build_benchmark: one table per sector and year,
+    read once and shared by every worker through the app's cache (`ctx.cached`)."""
+    def tables(sector: str, period):
+        return ctx.cached(("benchmark-values", viewer, sector, period.start, period.end),
+                          lambda: sector_table(ctx.db, viewer, sector, period))
+    return tables
+
+
 @dataclass
 class BenchmarkView:
     """Everything the Benchmark page shows."""
@@ -112,21 +137,26 @@ class BenchmarkView:
 
 
 def group_members(db: Database, viewer: queries.Viewer, group: peer_groups.PeerGroup,
-                  limit: int = 500) -> tuple[list[dict], int]:
+                  limit: int = 500, directory=None) -> tuple[list[dict], int]:
     """Return the members the viewer may see by name (code, name, why each is in; at most
     `limit`, in the group's order: nearest first) and the number of the others, who are only
     counted: listing them would tie anonymised figures to names."""
-    directory = queries.service_directory(db, viewer, group.members)
+    if directory is None:
+        directory = queries.service_directory(db, viewer, group.members)
+    rows = directory.reindex(group.members)
+    allowed: dict[tuple[str, bool], bool] = {}
     named, hidden = [], 0
-    for code in group.members:
-        if code not in directory.index:
+    for code, name, source, public in zip(group.members, rows["name"].tolist(),
+                                          rows["source_code"].tolist(), rows["public"].tolist()):
+        if not isinstance(name, str):  # not visible to this viewer
             continue
-        row = directory.loc[code]
-        if not viewer.may_see_names(str(row["source_code"]), bool(row["public"])):
+        key = (str(source), bool(public))
+        if key not in allowed:
+            allowed[key] = viewer.may_see_names(*key)
+        if not allowed[key]:
             hidden += 1
         elif len(named) < limit:
-            named.append({"code": code, "name": str(row["name"]),
-                          "reason": group.reasons.get(code, "")})
+            named.append({"code": code, "name": name, "reason": group.reasons.get(code, "")})
     return named, hidden
 
 
@@ -146,13 +176,16 @@ def _years(extent, fy_start: int) -> list[int]:
 def build_benchmark(db: Database, viewer: queries.Viewer, config, state: BenchmarkState,
                     problems: list[str] | None = None,
                     candidates: peer_groups.Candidates | None = None,
-                    metrics: list[str] | None = None, trend: bool = True) -> BenchmarkView:
+                    metrics: list[str] | None = None, trend: bool = True,
+                    tables=None) -> BenchmarkView:
     """Compute the Benchmark page for a state.
 
     `metrics` replaces the league table's measures (the headline measures the service
     reports) with the given ones, in order, the first being the focus; `trend` False skips
     the comparisons over earlier years. The command line uses both: the same numbers as the
-    page, without the work the page needs for its charts.
+    page, without the work the page needs for its charts. `tables(sector, period)` returns a
+    `ValueTable` (the page passes one backed by the shared cache); without it, figures are
+    read for the group alone.
     """
     view = BenchmarkView(state, messages=list(problems or []))
     code = state.service or queries.first_service_code(db, viewer)
@@ -194,25 +227,29 @@ def build_benchmark(db: Database, viewer: queries.Viewer, config, state: Benchma
     view.definition = definition
     view.group = peer_groups.build_group(db, viewer, config, service.code, definition,
                                          candidates=candidates, reveal=True)
-    view.named_members, view.hidden_members = group_members(db, viewer, view.group)
+    view.named_members, view.hidden_members = group_members(
+        db, viewer, view.group,
+        directory=candidates.directory if candidates is not None else None)
     view.messages += view.group.problems
     view.has_neighbour_list = peer_groups.ACE_NEIGHBOURS in queries.neighbour_sources(
         db, viewer, service.code)
     if not view.metrics:
         view.empty_message = f"{service.name} reports none of the headline measures."
         return view
-    group_key = state.peers
     members = view.group.members
-    view.league = compare(db, viewer, config, service.code, members, view.metrics,
-                          view.period, normalisation=state.per, group_key=group_key,
-                          with_peers=False)
-    [view.focus] = compare(db, viewer, config, service.code, members, [metric], view.period,
-                           normalisation=state.per, group_key=group_key)
+    directory = candidates.directory if candidates is not None else None
+
+    def comparisons(codes: list[str], period: PeriodRange, with_peers: bool) -> list:
+        table = tables(service.sector, period) if tables is not None else None
+        return compare(db, viewer, config, service.code, members, codes, period,
+                       normalisation=state.per, group_key=state.peers, with_peers=with_peers,
+                       table=table, directory=directory)
+
+    view.league = comparisons(view.metrics, view.period, False)
+    [view.focus] = comparisons([metric], view.period, True)
     for year in sorted(view.years[:TREND_YEARS]) if trend else ():
-        c = view.focus if year == fy else compare(
-            db, viewer, config, service.code, members, [metric],
-            financial_year_range(year, fy_start), normalisation=state.per,
-            group_key=group_key, with_peers=False)[0]
+        c = view.focus if year == fy else \
+            comparisons([metric], financial_year_range(year, fy_start), False)[0]
         view.trend.append({"label": fy_label(year, fy_start), "own": c.own_value,
                            "q1": c.q1, "median": c.median, "q3": c.q3,
                            "withheld": c.withheld})

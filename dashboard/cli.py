@@ -375,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="large database URL [default: a SQLite file in the work folder]")
     p.add_argument("--workdir", default=argparse.SUPPRESS,
                    help="where to keep the benchmark databases [default: data/bench]")
+    p.add_argument("--benchmark-repeat", type=int, default=20,
+                   help="services timed per peer group in the IMLS peer-comparison benchmark "
+                   "(0 skips it)")
     p.add_argument("--import-rows", type=int, default=1_000_000,
                    help="rows of the import benchmark's CSV (0 skips it)")
     p.set_defaults(func=cmd_bench)

@@ -613,6 +613,7 @@ class Candidates:
         self.position = {code: i for i, code in enumerate(self.codes)}
         self._keys: dict[str, np.ndarray] = {}
         self._numbers: dict[str, np.ndarray] = {}
+        self._directory: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -641,6 +642,15 @@ class Candidates:
             self._numbers[column] = np.array([_numeric(v) for v in self.frame[column].tolist()],
                                              dtype=float)
         return self._numbers[column]
+
+    @property
+    def directory(self) -> pd.DataFrame:
+        """The services as `queries.service_directory` gives them (for comparisons)."""
+        if self._directory is None:
+            self._directory = self.frame.set_index("code")[
+                ["name", "population", "population_unit", "source", "public"]
+            ].rename(columns={"source": "source_code"})
+        return self._directory
 
     def row(self, code: str) -> dict[str, Any] | None:
         i = self.position.get(code)

@@ -237,3 +237,29 @@ def test_rates_are_never_divided_again(imls_db, imls_source):
     own_row = imls_source["CA0063"]
     assert raw.own_value == pytest.approx(
         source_value(own_row, "VISITS") / source_value(own_row, "POPU_LSA"))
+
+
+def test_a_shared_value_table_gives_the_same_comparisons(imls_db, imls_source):
+    """The page reads one table of every service's figures per sector and year and shares
+    it; comparisons from it equal those read for the group alone, statistic for statistic."""
+    from dashboard import peers as peer_groups
+    from dashboard.benchmark_view import sector_codes, sector_table
+
+    db, _ = imls_db
+    candidates = peer_groups.load_candidates(db, queries.ANONYMOUS)
+    table = sector_table(db, queries.ANONYMOUS, "public", FY2017)
+    assert set(COLUMNS) <= table.metrics and "pls_population_lsa" in sector_codes("public")
+    own = "NY0778"
+    peers = [c for c, row in imls_source.items() if row["STABR"] == "NY" and c != own]
+    for per in ("raw", "population", "staff"):
+        metrics = [*COLUMNS, "pls_visits_per_capita"]
+        alone = compare(db, queries.ANONYMOUS, CONFIG, own, peers, metrics, FY2017,
+                        normalisation=per)
+        shared = compare(db, queries.ANONYMOUS, CONFIG, own, peers, metrics, FY2017,
+                         normalisation=per, table=table, directory=candidates.directory)
+        assert [c.as_row() for c in shared] == [c.as_row() for c in alone]
+        assert [(p.label, p.value) for c in shared for p in c.peers] == \
+            [(p.label, p.value) for c in alone for p in c.peers]
+    other_year = PeriodRange(dt.date(2015, 7, 1), dt.date(2016, 6, 1))  # not the table's year
+    [c] = compare(db, queries.ANONYMOUS, CONFIG, own, peers, ["visits"], other_year, table=table)
+    assert c.n_reporting == 0 and c.withheld
