@@ -717,10 +717,10 @@ def _filter_phrase(name: str, values: tuple[str, ...], own: Mapping[str, Any] | 
             text += f" or {_either(shown)}"
         if name == "org_type":
             return f"of {text}"
-        return f"in {text}" if name in ("region", "source") else f"with {text}"
+        return f"in {text}" if name in ("region", "source", "state") else f"with {text}"
     if name == "org_type":
         return f"of type {_either(shown)}"
-    if name == "region":
+    if name in ("region", "state"):
         return f"in {_either(shown)}"
     if name == "source":
         return f"in the national return {_either(shown)}"

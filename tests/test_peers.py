@@ -364,7 +364,7 @@ def test_describe_wording(peer_db):
         "The 2 public services nearest to yours on population (standardised, log scale): "
         "2 services")
     assert build(peer_db, "P01", f"state:AK;nn:2;nnsrc:{ACE_NEIGHBOURS}").description == (
-        "The first 2 of your ACE nearest statistical neighbours that are services with state "
+        "The first 2 of your ACE nearest statistical neighbours that are services in "
         "AK: 2 services")
     assert peers.describe(PeerDefinition(), count=12) == "All services: 12 services"
     assert peers.describe(PeerDefinition(manual=("A",)), count=1) == \
@@ -604,7 +604,7 @@ def test_imls_state_and_locale_group(imls_db, imls_frame):
     group = peers.build_group(db, V, CONFIG, own["FSCSKEY"],
                               peers.from_query("sector:=;state:=;locale:=")[0], candidates=cands)
     assert group.members == sorted(same["FSCSKEY"]) and group.size == len(same) == 243
-    assert group.description.startswith("Public services with the same state as yours (NY), "
+    assert group.description.startswith("Public services in the same state as yours (NY), "
                                         "with the same locale as yours (Suburb, large)")
     # The same with a quintile band, computed here from the file's POPU_LSA.
     population = pd.to_numeric(imls_frame["POPU_LSA"], errors="coerce")
