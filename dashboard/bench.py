@@ -154,18 +154,24 @@ def measure(url: str, repeat: int, seed: int = 7) -> dict:
     return results
 
 
-def _measure_in_subprocess(url: str, repeat: int) -> dict:
-    """Measure in a fresh process, so peak RSS is that of one worker serving pages."""
+def in_fresh_process(module: str, function: str, *args) -> dict:
+    """Call dashboard.<module>.<function>(*args) in a fresh process and return its JSON result,
+    so that timings and peak RSS are those of one worker, not of this builder."""
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run(
         [sys.executable, "-c",
-         "import json, sys; from dashboard.bench import measure; "
-         "print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))", url, str(repeat)],
+         f"import json, sys; from dashboard.{module} import {function}; "
+         f"print(json.dumps({function}(sys.argv[1], int(sys.argv[2]))))", *map(str, args)],
         cwd=root, capture_output=True, text=True, check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"measurement failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _measure_in_subprocess(url: str, repeat: int) -> dict:
+    """Measure page callbacks in a fresh process (see in_fresh_process)."""
+    return in_fresh_process("bench", "measure", url, repeat)
 
 
 def report(label: str, rows: int, figures: dict) -> None:

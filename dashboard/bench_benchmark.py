@@ -14,11 +14,8 @@ Each for three peer groups: the page's default (same return, same population fif
 
 from __future__ import annotations
 
-import json
 import pickle
 import random
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -144,15 +141,9 @@ def run(workdir: Path, repeat: int) -> dict:
     """Build the IMLS database if needed and measure in a fresh process."""
     url = f"sqlite:///{workdir / 'bench-imls-fy2017.db'}"
     build(url)
-    out = subprocess.run(
-        [sys.executable, "-c",
-         "import json, sys; from dashboard.bench_benchmark import measure; "
-         "print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))", url, str(repeat)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"benchmark measurement failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from .bench import in_fresh_process
+
+    return in_fresh_process("bench_benchmark", "measure", url, repeat)
 
 
 def report(figures: dict) -> None:
