@@ -17,15 +17,28 @@ from layouts import ids
 
 _CODE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 SAME_NAMES = ("source", "org_type", "region", "state", "locale")
-SIZES = {"q2": 2, "q3": 3, "q4": 4, "q5": 5}
+SIZES = {f"q{n}": n for n in range(peers.QUANTILE_RANGE[0], peers.QUANTILE_RANGE[1] + 1)}
+CUSTOM = "custom"  # the size control's value for population bounds set in the link
 
 
-def definition_from_controls(same, size, neighbours, source, manual) -> peers.PeerDefinition:
-    """Build a peer definition from the controls' (untrusted) values; raise ValueError."""
+def definition_from_controls(current: peers.PeerDefinition, same, size, neighbours, source,
+                             manual) -> peers.PeerDefinition:
+    """Change the current peer definition by the controls' (untrusted) values; raise
+    ValueError.
+
+    The controls own the "same as mine" ticks, the quantile size band, the number and source
+    of neighbours and the services chosen by hand; everything else in the definition (its
+    sector, filters with explicit values, population bounds, the attributes neighbours are
+    computed on) is kept as it is, so a link's group is never silently simplified.
+    """
     same = [n for n in (same or []) if isinstance(n, str) and n in SAME_NAMES] \
         if isinstance(same, list) else []
-    band = peers.SizeBand.quantile(SIZES[size]) if isinstance(size, str) and size in SIZES \
-        else None
+    if isinstance(size, str) and size in SIZES:
+        band = peers.SizeBand.quantile(SIZES[size])
+    elif size == CUSTOM and current.size is not None and current.size.quantiles is None:
+        band = current.size
+    else:
+        band = None
     k = None
     if neighbours not in (None, ""):
         if isinstance(neighbours, bool) or not isinstance(neighbours, (int, float)) or \
@@ -36,9 +49,15 @@ def definition_from_controls(same, size, neighbours, source, manual) -> peers.Pe
     nn_source = source if source in (peers.COMPUTED, peers.ACE_NEIGHBOURS) else peers.COMPUTED
     codes = tuple(dict.fromkeys(c for c in (manual or []) if isinstance(c, str) and
                                 _CODE.match(c))) if isinstance(manual, list) else ()
-    return peers.PeerDefinition(sector=peers.SAME,
-                                filters=tuple((n, (peers.SAME,)) for n in sorted(same)),
-                                size=band, neighbours=k, neighbour_source=nn_source,
+    kept = [(n, v) for n, v in current.filters if not (n in SAME_NAMES and v == (peers.SAME,))]
+    ticked = [(n, (peers.SAME,)) for n in sorted(same) if n not in dict(kept)]
+    sector = current.sector
+    if sector is None and not any(n == "sector" for n, _ in kept) and not codes:
+        sector = peers.SAME  # a group of chosen services only, widened by a control
+    return peers.PeerDefinition(sector=sector, filters=tuple(kept + ticked), size=band,
+                                neighbours=k, neighbour_source=nn_source,
+                                neighbour_attributes=current.neighbour_attributes,
+                                neighbour_scale=current.neighbour_scale,
                                 manual=codes[:peers.MAX_MANUAL])
 
 
@@ -60,9 +79,10 @@ def navigate(service, fy, metric, per, same, size, neighbours, source, manual, s
     elif trigger in (ids.BENCH_SERVICE, ids.BENCH_FY, ids.BENCH_METRIC, ids.BENCH_PER):
         query["peers"] = current_peers if isinstance(current_peers, str) else ""
     else:
+        current, _ = peers.from_query(current_peers if isinstance(current_peers, str) else "")
         try:
             query["peers"] = peers.to_query(
-                definition_from_controls(same, size, neighbours, source, manual))
+                definition_from_controls(current, same, size, neighbours, source, manual))
         except ValueError:
             return no_update
     state, _ = parse_benchmark_state({k: v for k, v in query.items() if v is not None})

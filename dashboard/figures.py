@@ -155,7 +155,8 @@ def make_breakdown_figure(data, height: int = 360) -> dict:
         xaxis["range"] = [0, max(max(values), 1e-9) * 1.3]  # room for the value labels
     trace = {"type": "bar", "orientation": "h", "x": values, "y": list(frame["label"]),
              "text": labels, "textposition": "outside", "cliponaxis": False,
-             "marker": {"color": colors}, "hovertemplate": "%{y}: %{text}<extra></extra>"}
+             "marker": {"color": colors}, "customdata": list(frame["label"]),
+             "hovertemplate": "%{customdata}: %{text}<extra></extra>"}
     layout = _layout(data.title, height, showlegend=False, xaxis=xaxis,
                      yaxis={"automargin": True, "gridcolor": "rgba(0,0,0,0)",
                             "ticksuffix": "  "},
@@ -332,7 +333,8 @@ def make_ranked_figure(comparison, own_label: str, title: str, axis_title: str,
     trace = {"type": "bar", "orientation": "h", "x": [e[1] for e in entries],
              "y": [e[0] for e in entries], "marker": {"color": colours[::-1]},
              "text": [_number(e[1]) for e in entries], "textposition": "outside",
-             "cliponaxis": False, "hovertemplate": "%{y}: %{text}<extra></extra>"}
+             "cliponaxis": False, "customdata": [e[0] for e in entries],
+             "hovertemplate": "%{customdata}: %{text}<extra></extra>"}
     top = max([e[1] for e in entries] or [1])
     layout = _layout(title, max(height, 80 + 24 * len(entries)), showlegend=False,
                      xaxis={"title": {"text": axis_title}, "showgrid": True, "gridcolor": GRID,

@@ -13,7 +13,7 @@ from dashboard.benchmark_view import (BenchmarkView, build_benchmark, parse_benc
 from dashboard.catalogue import CATALOGUE
 from dashboard.figures import (CONFIG, make_distribution_figure, make_peer_trend_figure,
                                make_ranked_figure, quartile_band)
-from dashboard.formatting import format_number, unit_label
+from dashboard.formatting import currency_symbol, format_number, format_value, unit_label
 from dashboard.periods import fy_label
 
 from . import ids
@@ -43,13 +43,15 @@ def axis_title(c: Comparison) -> str:
 
 
 def _value(value, c: Comparison) -> str:
+    """Format a comparison's figure: as the measure is shown, or, divided by a denominator,
+    with three significant figures when small and the currency symbol for money."""
     if value is None:
         return "–"
-    if c.denominator:
-        return format_number(value)
-    from dashboard.formatting import format_value
-
-    return format_value(value, CATALOGUE[c.metric])
+    metric = CATALOGUE[c.metric]
+    if not c.denominator:
+        return format_value(value, metric)
+    text = f"{value:.3g}" if 0 < abs(value) < 1 else format_number(value)
+    return f"{currency_symbol(metric)}{text}" if metric.unit == "currency" else text
 
 
 def peer_controls(view: BenchmarkView) -> dbc.Card:
@@ -59,7 +61,21 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
     same = {name for name, values in definition.filters if values == (peers.SAME,)}
     options = SAME_OPTIONS.get(service.sector if service else "nhs", [])
     size = definition.size
-    size_value = f"q{size.quantiles}" if size is not None and size.quantiles else ""
+    size_options = list(SIZE_OPTIONS)
+    if size is None:
+        size_value = ""
+    elif size.quantiles:
+        size_value = f"q{size.quantiles}"
+        if size_value not in {o["value"] for o in size_options}:
+            size_options.append({"label": f"Same 1/{size.quantiles} by population",
+                                 "value": size_value})
+    else:  # population bounds from a link or a saved group: kept until changed here
+        size_value = "custom"
+        low = format_number(size.low) if size.low is not None else None
+        high = format_number(size.high) if size.high is not None else None
+        text = f"{low}–{high}" if low and high else (f"{low} or more" if low
+                                                      else f"under {high}")
+        size_options.append({"label": f"Population {text}", "value": size_value})
     neighbour_sources = [{"label": "Most similar population", "value": peers.COMPUTED}]
     if view.has_neighbour_list:
         neighbour_sources.append({"label": "ACE statistical neighbours",
@@ -77,7 +93,7 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
                                        for name, label in options]),
                 dbc.Label("Size (population served)", html_for=ids.BENCH_SIZE,
                           className="filter-label mt-2"),
-                dcc.Dropdown(id=ids.BENCH_SIZE, options=SIZE_OPTIONS, value=size_value,
+                dcc.Dropdown(id=ids.BENCH_SIZE, options=size_options, value=size_value,
                              clearable=False, searchable=False),
             ], md=4),
             dbc.Col([
@@ -118,8 +134,9 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
 def summary(c: Comparison, own_name: str) -> html.Div:
     """Say where the service stands on the focus measure, in numbers and words."""
     if c.withheld:
-        return dbc.Alert([html.Strong("Peer figures withheld. "), c.withheld_reason.capitalize()
-                          + ".", html.Br(), f"{own_name}: {_value(c.own_value, c)}."],
+        reason = c.withheld_reason.removeprefix("withheld: ")
+        return dbc.Alert([html.Strong("Peer figures withheld: "), reason + ".", html.Br(),
+                          f"{own_name}: {_value(c.own_value, c)}."],
                          color="secondary", id="bench-withheld")
     band = quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better)
     words = {"best": "in the best quarter of its peers", "worst": "in the bottom quarter of "

@@ -415,3 +415,28 @@ def test_cli_refuses_bad_arguments_with_a_reason(imls_db, monkeypatch, capsys, a
     db, _ = imls_db
     code, out, err = run_cli(monkeypatch, capsys, db, *args)
     assert code == status and message in err and out == ""
+
+
+def test_controls_keep_what_they_do_not_show(client):
+    """A link's group may hold population bounds, explicit filter values and neighbour
+    settings the controls cannot show: ticking a box changes only what the box owns."""
+    current = "sector:=;region:London,Midlands;size:4000..6000;nnby:population,visits"
+    tree = route(client, f"?service=DEMO001&peers={current.replace('=', '%3D')}")
+    size = find(tree, ids.BENCH_SIZE)["props"]
+    assert size["value"] == "custom"
+    assert {"label": "Population 4,000–6,000", "value": "custom"} in size["options"]
+
+    def peers_after(**controls) -> str:
+        response = _navigate(client, peers=current, **{ids.BENCH_SERVICE: "DEMO001"},
+                             **controls)
+        href = response.get_json()["response"][ids.PAGES_LOCATION]["href"]
+        query = __import__("urllib.parse").parse.parse_qs(href.split("?", 1)[1])
+        return query["peers"][0]
+
+    assert peers_after(changed=ids.BENCH_SAME, **{ids.BENCH_SAME: ["source"],
+                                                  ids.BENCH_SIZE: "custom"}) == \
+        "sector:=;region:London,Midlands;source:=;size:4000..6000;nnby:population,visits"
+    assert peers_after(changed=ids.BENCH_SIZE, **{ids.BENCH_SIZE: "q3"}) == \
+        "sector:=;region:London,Midlands;size:q3;nnby:population,visits"
+    assert peers_after(changed=ids.BENCH_SIZE, **{ids.BENCH_SIZE: ""}) == \
+        "sector:=;region:London,Midlands;nnby:population,visits"

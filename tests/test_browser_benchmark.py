@@ -442,7 +442,7 @@ def test_small_group_withholds_peer_figures(watched_page, base_url, demo):
     alert = page.locator("#bench-withheld")
     assert alert.is_visible()
     text = alert.inner_text()
-    assert text.startswith("Peer figures withheld.")
+    assert text.startswith("Peer figures withheld: only")
     assert f"only {len(chosen)} of {len(chosen)} peers have data" in text
     assert f"at least {minimum} are needed" in text
     assert f"{demo['own'].name}: " in text  # the own figure is still given
