@@ -126,8 +126,7 @@ def cmd_undo_import(args) -> int:
     except ImportFailed as failed:
         print(f"Nothing was undone: {failed}", file=sys.stderr)
         return 1
-    print(f"Undid batch {result.batch_id}: removed {result.removed:,} values, restored "
-          f"{result.restored:,}, removed {result.services_removed:,} services.")
+    print(result.summary())
     return 0
 
 
@@ -148,12 +147,19 @@ def _write_output(content: bytes, output: str | None, default_name: str, binary:
 
 
 def cmd_template(args) -> int:
-    from .importing.template import template_csv, template_filename, template_xlsx
+    from .importing.template import (template_csv, template_filename, template_format,
+                                     template_xlsx)
 
-    maker = template_csv if args.format == "csv" else template_xlsx
+    output = getattr(args, "output", None)
+    try:
+        fmt = template_format(getattr(args, "format", None), output)
+    except ValueError as exc:
+        print(f"No template written: {exc}", file=sys.stderr)
+        return 2
+    maker = template_csv if fmt == "csv" else template_xlsx
     content = maker(args.layout, sector=args.sector)
-    _write_output(content, args.output, template_filename(args.layout, args.format, args.sector),
-                  binary=args.format == "xlsx")
+    _write_output(content, output, template_filename(args.layout, fmt, args.sector),
+                  binary=fmt == "xlsx")
     return 0
 
 
@@ -412,15 +418,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("template", help="write the import template (CSV or XLSX)",
             description="Write the Shelfmark import template, generated from the metric "
-            "catalogue. CSV goes to standard output unless -o is given; XLSX to -o or a file "
-            "named after the template.")
+            "catalogue. The format follows the -o file name (.csv or .xlsx) unless --format "
+            "is given; they must agree. With no -o, CSV goes to standard output (XLSX, asked "
+            "for with --format xlsx, to a file named after the template). Exit status 2: "
+            "the format and the file name disagree.")
     p.add_argument("--layout", choices=("long", "wide"), default="long",
                    help="long: one row per figure; wide: one column per metric")
-    p.add_argument("--format", choices=("csv", "xlsx"), default="xlsx", help="file format")
+    p.add_argument("--format", choices=("csv", "xlsx"), default=argparse.SUPPRESS,
+                   help="file format [default: from the -o file name; CSV without -o]")
     p.add_argument("--sector", choices=("nhs", "academic", "public", "other"), default=None,
                    help="only the metrics of one sector")
-    p.add_argument("-o", "--output", default=None, help="file to write")
-    p.set_defaults(func=cmd_template)
+    p.add_argument("-o", "--output", default=argparse.SUPPRESS,
+                   help="file to write, *.csv or *.xlsx [default: standard output]")
+    p.set_defaults(func=cmd_template)  # --format and -o default to absent: see template_format
 
     p = add("export", help="export stored figures in the template layout",
             description="Write stored figures in the import template's layout, so that the "

@@ -42,6 +42,16 @@ def format_number(value: float | None, decimals: int | None = None) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """Say a count with its noun agreeing: '1 figure', '2 figures', '1,200 services'.
+
+    `plural_form` is for nouns (or noun and verb) that do not just take an s:
+    plural(n, "value was", "values were").
+    """
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
+
+
 def format_value(value: float | None, metric) -> str:
     """Format a metric's value with its unit, e.g. '£12,345', '1:1,730', '45.2%', '5.4 WTE'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

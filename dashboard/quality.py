@@ -4,7 +4,7 @@
   figure (of any measure) that no stored figure covers. A quarter or a year covers its months.
 - Outliers: figures beyond OUTLIER_MADS scaled median absolute deviations (MAD x 1.4826, a
   robust standard deviation; at least a tenth of the median) from the median of the
-  service's own figures of that measure and period type (the rule the import warns with),
+  service's own figures of that measure and period type (the import warns with the same rule),
   unless the figure is usual for that calendar month: a monthly figure within OUTLIER_MADS
   deviations of the same month in at least three other years (an annual subscription paid
   every April, induction every September) is seasonal, not suspect.

@@ -98,6 +98,11 @@ def parse_state(query: dict) -> ViewState:
     return ViewState(service, start, end, granularity, categories, tuple(problems))
 
 
+def unknown_service_note(code: str) -> str:
+    """Say that the service code in a link names no service, so the first one is shown."""
+    return f"No service with code '{code}' is available; showing the first service instead."
+
+
 def resolve_period(state: ViewState, extent: tuple[dt.date, dt.date] | None,
                    fy_start_month: int) -> tuple[ViewState, list[str]]:
     """Fill in a default period (the latest complete financial year) and clamp to the data."""

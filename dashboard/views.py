@@ -17,7 +17,7 @@ from .compute import Kpi, kpis, metric_values
 from .periods import (GRANULARITY_LABELS, MONTHS_IN, PeriodRange, add_months, bucket_start,
                       period_label)
 from .settings import Config
-from .state import ViewState, resolve_period
+from .state import ViewState, resolve_period, unknown_service_note
 
 SPARK_MONTHS = 60
 
@@ -329,8 +329,7 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
     service = queries.get_service(db, viewer, state.service) if state.service else None
     if service is None:
         if state.service:
-            messages.append(f"No service with code '{state.service}' is available; showing "
-                            "the first service instead.")
+            messages.append(unknown_service_note(state.service))
         code = queries.first_service_code(db, viewer)
         service = queries.get_service(db, viewer, code) if code else None
     if service is None:

@@ -118,7 +118,12 @@ def filter_bar(view: DashboardView, services, page_key: str) -> html.Div:
 
 def synthetic_banner(view: DashboardView):
     """Warn, on every page, when the figures are generated demo data."""
-    if view.service is None or not view.service.synthetic:
+    return service_banner(view.service)
+
+
+def service_banner(service):
+    """Warn when a service's figures are generated demo data (None for real data)."""
+    if service is None or not service.synthetic:
         return None
     return html.Div([
         html.I(className="bi bi-exclamation-triangle-fill me-2"),

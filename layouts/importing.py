@@ -8,7 +8,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.formatting import format_number
+from dashboard.formatting import format_number, plural
 
 from . import ids
 from .components import empty_state, navbar
@@ -248,10 +248,12 @@ def preview_view(result: dict[str, Any], committed: bool = False) -> html.Div:
     if created:
         listed = ", ".join(created[:12]) + (f" and {len(created) - 12:,} more"
                                             if len(created) > 12 else "")
-        children.append(html.P(f"{'New' if committed else 'Will create'} "
-                               f"{len(created):,} services: {listed}.", className="small"))
+        what = plural(len(created), "new service")
+        children.append(html.P(f"{what if committed else 'Will create ' + what}: {listed}.",
+                               className="small"))
     if result.get("neighbours"):
-        children.append(html.P(f"{result['neighbours']:,} nearest-neighbour links.",
+        links = plural(int(result["neighbours"]), "nearest-neighbour link")
+        children.append(html.P(f"{links if committed else 'Will store ' + links}.",
                                className="small"))
     warnings = result.get("warnings") or []
     if warnings:
@@ -294,6 +296,6 @@ def preview_view(result: dict[str, Any], committed: bool = False) -> html.Div:
 
 def confirm_label(result: dict[str, Any]) -> str:
     """Say on the confirm button what it will do."""
-    changes = int(result["added"]) + int(result["replaced"])
-    return f"Import: add {result['added']:,} and replace {result['replaced']:,} figures" \
-        if changes else "Import"
+    parts = [f"{verb} {plural(int(result[key]), 'figure')}"
+             for verb, key in (("add", "added"), ("replace", "replaced")) if result[key]]
+    return "Import: " + " and ".join(parts) if parts else "Import"

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import context, queries
-from dashboard.state import parse_state
+from dashboard.state import parse_state, unknown_service_note
 from dashboard.views import PAGE_ORDER, build_view
 
 from . import benchmark, definitions, ids, importing, quality
@@ -53,14 +53,24 @@ def import_page(**_query) -> html.Div:
 
 
 def quality_page(service: str | None = None, **_query) -> html.Div:
-    """Return the Data quality page for ?service=CODE (or the first service)."""
+    """Return the Data quality page for ?service=CODE (or the first service).
+
+    A code that is not valid, or names no service, is ignored and the page says so, as the
+    dashboard pages do.
+    """
     ctx = context.current()
     viewer = context.current_viewer()
     services = queries.list_services(ctx.db, viewer)
     known = {s.code for s in services}
-    code = service if isinstance(service, str) and service in known else \
-        queries.first_service_code(ctx.db, viewer)
-    return quality.layout(services, code, quality.quality_body(code))
+    state = parse_state({"service": service} if service is not None else {})
+    messages = list(state.problems)
+    code = state.service
+    if code is not None and code not in known:
+        messages.append(unknown_service_note(code))
+        code = None
+    if code is None:
+        code = queries.first_service_code(ctx.db, viewer)
+    return quality.layout(services, code, quality.quality_body(code, messages))
 
 
 def not_found(**_query) -> html.Div:

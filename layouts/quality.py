@@ -14,7 +14,7 @@ from dashboard.formatting import format_number
 from dashboard.quality import OUTLIER_MADS, QualityReport, service_report
 
 from . import ids
-from .components import empty_state, navbar, service_options
+from .components import empty_state, navbar, service_banner, service_options
 from .importing import FORMAT_NAMES
 
 
@@ -139,15 +139,21 @@ def report_body(report: QualityReport, service_name: str) -> list:
     return children
 
 
-def quality_body(service_code: str | None) -> list:
-    """Return the report for a service code (untrusted), or say why there is none."""
+def quality_body(service_code: str | None, messages: list[str] | None = None) -> list:
+    """Return the report for a service code (untrusted), or say why there is none.
+
+    `messages` are notes about the link (a service code that was ignored), shown first.
+    """
     ctx = context.current()
     viewer = context.current_viewer()
+    notes = [dbc.Alert(m, color="warning", className="py-2") for m in messages or []]
     service = queries.get_service(ctx.db, viewer, service_code) if service_code else None
     if service is None:
-        return [dbc.Alert("Choose a library service to check its figures.", color="info")]
+        return notes + [dbc.Alert("Choose a library service to check its figures.",
+                                  color="info")]
+    banner = service_banner(service)
     report = service_report(ctx.db, viewer, ctx.config, service.code)
-    return report_body(report, service.name)
+    return ([banner] if banner else []) + notes + report_body(report, service.name)
 
 
 def layout(services, service_code: str | None, body: list) -> html.Div:

@@ -223,7 +223,7 @@ def test_data_quality_page_and_undo(watched_page, base_url):
     assert f"Undo import batch {batch}?" in page.locator("#quality-undo-text").inner_text()
     page.locator("#quality-undo-confirm").click()
     page.wait_for_selector("#quality-undone", timeout=20000)
-    assert f"Undid batch {batch}: removed 1 figures" in page.locator("#quality-undone").inner_text()
+    assert f"Undid batch {batch}: removed 1 figure," in page.locator("#quality-undone").inner_text()
     page.wait_for_function("!document.querySelector('#quality-content').innerText"
                            ".includes('undo-me.csv')")
     assert page.errors == []

@@ -60,7 +60,7 @@ def test_import_imports_and_undo(seeded, tmp_path):
     listed = cli("imports", url=seeded)
     assert listed.returncode == 0 and "figures.csv" in listed.stdout
     undone = cli("undo-import", batch, url=seeded)
-    assert undone.returncode == 0 and f"Undid batch {batch}: removed 2 values" in undone.stdout
+    assert undone.returncode == 0 and f"Undid batch {batch}: removed 2 figures" in undone.stdout
     assert count_rows(seeded) == before
     twice = cli("undo-import", batch, url=seeded)
     assert twice.returncode == 1 and "already undone" in twice.stderr

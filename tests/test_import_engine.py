@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from dashboard.formatting import plural
 from dashboard.importing import DataSourceInfo, ImportData, ImportFailed, OBSERVATION_COLUMNS
-from dashboard.importing.engine import import_data, list_batches, undo_import
+from dashboard.importing.engine import (MAD_SCALE, MIN_HISTORY, MIN_RELATIVE_SPREAD,
+                                        _future_periods, _outlier_stats, import_data,
+                                        list_batches, undo_import)
 from dashboard.models import ImportBatch, Observation, ReplacedValue, Service, ServiceNeighbour
 from dashboard.queries import ANONYMOUS as V
 
@@ -185,3 +192,151 @@ def test_batch_records_provenance(tiny_db):
             "alice", "test.csv", "abc", "shelfmark")
         assert (batch.rows_read, batch.rows_added) == (1, 1)
         assert session.scalar(select(func.count()).select_from(ReplacedValue)) == 0
+
+
+# --- the outlier check, vectorised -------------------------------------------------------------
+
+def _outlier_stats_per_series(history: pd.DataFrame) -> pd.DataFrame:
+    """The check as it was first written (one Python call per series): the reference."""
+    stats = history.groupby(["service_id", "metric_id", "period_type"])["value"].agg(
+        median="median", mad=lambda v: MAD_SCALE * (v - v.median()).abs().median(), n="count")
+    stats = stats[(stats["n"] >= MIN_HISTORY) & (stats["mad"] > 0)]
+    stats["spread"] = stats["mad"].where(
+        stats["mad"] > MIN_RELATIVE_SPREAD * stats["median"].abs(),
+        MIN_RELATIVE_SPREAD * stats["median"].abs())
+    return stats[stats["spread"] > 0].drop(columns="n")
+
+
+SERIES_VALUES = st.one_of(
+    st.integers(-3, 3).map(float),                    # ties, zeros and constant runs
+    st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False),
+    st.floats(0, 1e-6, allow_nan=False),              # tiny spreads
+)
+HISTORY_ROWS = st.lists(st.tuples(st.integers(1, 3), st.integers(1, 2),
+                                  st.sampled_from(["month", "quarter", "year"]), SERIES_VALUES),
+                        max_size=120)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=HISTORY_ROWS, constant=st.lists(st.integers(1, 3), max_size=3))
+def test_vectorised_outlier_stats_equal_the_per_series_rule(rows, constant):
+    # Some series made long and constant (skipped), the rest as drawn (short ones skipped).
+    rows = rows + [(s, 2, "month", 5.0) for s in constant for _ in range(MIN_HISTORY)]
+    history = pd.DataFrame(rows, columns=["service_id", "metric_id", "period_type", "value"])
+    pd.testing.assert_frame_equal(_outlier_stats(history), _outlier_stats_per_series(history),
+                                  check_exact=True)
+
+
+def test_vectorised_outlier_stats_equal_the_per_series_rule_on_random_frames():
+    rng = np.random.default_rng(20240401)
+    for _ in range(50):
+        n = int(rng.integers(1, 3000))
+        history = pd.DataFrame({
+            "service_id": rng.integers(1, 60, n), "metric_id": rng.integers(1, 4, n),
+            "period_type": rng.choice(["month", "quarter", "year"], n),
+            "value": np.where(rng.random(n) < 0.3, rng.integers(0, 4, n),
+                              rng.lognormal(5, 2, n)),
+        }).sample(frac=1, random_state=int(rng.integers(1 << 31)))
+        pd.testing.assert_frame_equal(_outlier_stats(history),
+                                      _outlier_stats_per_series(history), check_exact=True)
+
+
+def test_outlier_stats_take_no_python_call_per_series():
+    # A national return re-imported: 300,000 stored series of one value each. One Python call
+    # per series took about a minute; the vectorised check takes well under a second.
+    n = 300_000
+    history = pd.DataFrame({"service_id": np.arange(n) // 3, "metric_id": np.arange(n) % 3,
+                            "period_type": "year", "value": np.arange(n, dtype=float)})
+    started = time.perf_counter()
+    assert _outlier_stats(history).empty
+    assert time.perf_counter() - started < 10
+
+
+def test_reimporting_an_unchanged_file_still_warns_only_about_new_outliers(tiny_db):
+    # The vectorised check inside an import: TINY1 searches run 1..12 (24 months stored).
+    rows = [("TINY1", "searches", D(2024, 4, 1), 500.0), ("TINY1", "searches", D(2024, 5, 1), 6.0)]
+    first = import_data(tiny_db, V, data(rows), created_by="tests")
+    assert [w.row for w in first.warnings if "far outside" in w.reason] == [2]
+    again = import_data(tiny_db, V, data(rows), created_by="tests")
+    assert again.unchanged == 2 and not [w for w in again.warnings if "far outside" in w.reason]
+
+
+# --- figures for periods after this month --------------------------------------------------------
+
+def test_figures_for_later_months_are_warned_not_blocked(tiny_db):
+    rows = [("TINY2", "searches", D(2024, 4, 1), 5.0), ("TINY2", "searches", D(2090, 4, 1), 6.0),
+            ("TINY2", "loans", D(2090, 5, 1), 7.0)]
+    result = import_data(tiny_db, V, data(rows), created_by="tests")
+    assert result.added == 3 and result.batch_id is not None
+    (warning,) = [w for w in result.warnings if "after this month" in w.reason]
+    assert warning.severity == "warning" and warning.row == 3
+    assert warning.reason == ("2 figures are for periods after this month (first: service "
+                              "TINY2, metric searches, 2090-04); check the dates")
+
+
+def test_this_month_is_not_later_and_next_month_is():
+    obs = frame([("A", "searches", D(2026, 11, 1), 1.0), ("A", "searches", D(2026, 10, 1), 1.0)])
+    assert _future_periods(obs, today=D(2026, 11, 30)) == []
+    (warning,) = _future_periods(obs, today=D(2026, 10, 31))
+    assert warning.reason.startswith("1 figure is for a period after this month (first: "
+                                     "service A, metric searches, 2026-11)")
+    assert _future_periods(frame([]), today=D(2026, 1, 1)) == []
+
+
+# --- wording -------------------------------------------------------------------------------------
+
+def test_plural():
+    assert [plural(n, "figure") for n in (0, 1, 2, 1234)] == [
+        "0 figures", "1 figure", "2 figures", "1,234 figures"]
+    assert plural(1, "value was", "values were") == "1 value was"
+    assert plural(3, "value was", "values were") == "3 values were"
+
+
+def test_summaries_read_naturally_in_the_singular_and_for_dry_runs(tiny_db):
+    one = [("TINY1", "searches", D(2022, 4, 1), 40.0)]  # replaces the stored 4
+    dry = import_data(tiny_db, V, data(one), created_by="tests", dry_run=True)
+    assert dry.summary() == "1 row read: would add 0, replace 1 and leave 0 unchanged"
+    assert "1 stored value would be replaced (old → new listed below); undoing the import " \
+        "would restore it." in [w.reason for w in dry.warnings]
+    done = import_data(tiny_db, V, data(one), created_by="tests")
+    assert done.summary() == "1 row read: added 0, replaced 1, unchanged 0"
+    assert "1 stored value was replaced (old → new listed below); undoing this import " \
+        "restores it." in [w.reason for w in done.warnings]
+    created = import_data(tiny_db, V, data([("NEW1", "searches", D(2023, 4, 1), 3.0)]),
+                          created_by="tests", create_services=True, dry_run=True)
+    assert created.summary().endswith("; would create 1 new service")
+    undone = undo_import(tiny_db, V, done.batch_id)
+    assert undone.summary() == f"Undid batch {done.batch_id}: removed 0 figures, restored 1 " \
+        "replaced value."
+
+
+def test_undo_counts_the_neighbour_links_it_removes(empty_db):
+    services = pd.DataFrame([{"code": code, "name": code, "sector": "public", "org_type": None,
+                              "region": None, "parent_org": None, "population": None,
+                              "population_unit": None, "attributes": {}}
+                             for code in ("A1", "B1", "C1")])
+    neighbours = pd.DataFrame([{"service": "A1", "neighbour": n, "rank": r, "source": "t"}
+                               for r, n in enumerate(("B1", "C1"), 1)])
+    result = import_data(empty_db, V, data(
+        [("A1", "visits", D(2022, 7, 1), 10.0)], services=services,
+        source=DataSourceInfo(code="pub", name="Published", public=True),
+        neighbours=neighbours), created_by="tests")
+    assert result.summary().endswith("; 3 new services; 2 neighbour links")
+    undone = undo_import(empty_db, V, result.batch_id)
+    assert undone.neighbours_removed == 2
+    assert undone.summary() == (f"Undid batch {result.batch_id}: removed 1 figure, restored 0 "
+                                "replaced values, removed 3 services, removed 2 neighbour links.")
+
+
+# --- unknown service codes -----------------------------------------------------------------------
+
+def test_unknown_service_suggests_close_codes(tiny_db):
+    with pytest.raises(ImportFailed) as failed:
+        import_data(tiny_db, V, data([("TINY01", "searches", D(2023, 4, 1), 3.0),
+                                      ("ZZZZZZZZ", "searches", D(2023, 4, 1), 3.0)]),
+                    created_by="tests")
+    reasons = {p.value: p.reason for p in failed.value.problems}
+    assert reasons["TINY01"].startswith("'TINY01' is not a known service; did you mean 'TINY1'")
+    assert "create-services" in reasons["TINY01"]
+    assert reasons["ZZZZZZZZ"] == ("'ZZZZZZZZ' is not a known service; check the code, or "
+                                   "import with --create-services to add it")

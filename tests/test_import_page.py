@@ -40,7 +40,9 @@ def data_url(content: bytes, mime: str = "text/csv") -> str:
 
 def text_of(component) -> str:
     return json.dumps(component.to_plotly_json() if hasattr(component, "to_plotly_json")
-                      else component, default=lambda o: o.to_plotly_json())
+                      else component,
+                      default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json")
+                      else str(o))
 
 
 def run_job(job_ref):
@@ -64,7 +66,7 @@ def test_upload_check_confirm(request_ctx):
     assert poll_disabled is False and confirm_disabled is True
     view, stopped, confirm_disabled, label, _ = run_job(job)
     assert "no problems found" in text_of(view)
-    assert confirm_disabled is False and label == "Import: add 2 and replace 0 figures"
+    assert confirm_disabled is False and label == "Import: add 2 figures"
     job, *_ = cb.start_import(1, info, "auto", None, False)
     view, stopped, confirm_disabled, label, recent = run_job(job)
     assert "Imported as batch" in text_of(view)
@@ -147,3 +149,55 @@ def test_pages_render(demo_app):
         assert response.status_code == 200
     layout = client.get("/_dash-layout")
     assert layout.status_code == 200
+
+
+def test_confirm_label_and_preview_wording_agree_in_number():
+    from layouts.importing import confirm_label, preview_view
+
+    assert confirm_label({"added": 1, "replaced": 1}) == "Import: add 1 figure and replace 1 figure"
+    assert confirm_label({"added": 0, "replaced": 3}) == "Import: replace 3 figures"
+    assert confirm_label({"added": 0, "replaced": 0}) == "Import"
+    result = {"format": "ace", "rows": 1, "added": 1, "replaced": 0, "unchanged": 0,
+              "services_created": ["E1"], "neighbours": 1, "batch_id": None}
+    assert "Will create 1 new service: E1." in text_of(preview_view(result))
+    assert "Will store 1 nearest-neighbour link." in text_of(preview_view(result))
+    assert "1 new service: E1." in text_of(preview_view(result, committed=True))
+
+
+def test_future_periods_are_a_warning_in_the_preview(request_ctx):
+    info = cb.receive_upload({"contents": data_url(GOOD), "filename": "later.csv"})[0]
+    view = run_job(cb.start_check(info, "auto", None, False)[0])[0]
+    assert "2 figures are for periods after this month (first: service DEMO001, metric " \
+        "searches, 2031-04); check the dates" in text_of(view)
+
+
+@pytest.mark.parametrize("link, note", [
+    ("BAD", "No service with code 'BAD' is available; showing the first service instead."),
+    ("<script>", "The service code in the link is not valid and was ignored."),
+])
+def test_quality_page_says_a_link_code_was_ignored(request_ctx, link, note):
+    from layouts.pages import quality_page
+
+    page = text_of(quality_page(service=link))
+    assert note in page
+    assert "synthetic-banner" in page  # the first service, shown instead, is demo data
+
+
+def test_quality_page_shows_the_demo_data_banner(request_ctx):
+    from layouts.pages import quality_page
+
+    page = text_of(quality_page(service="DEMO002"))
+    assert "synthetic-banner" in page and "Demo data (synthetic). " in page
+    assert "is available" not in page
+    body, _ = qcb.show_service("DEMO003")  # choosing another service keeps the banner
+    assert "synthetic-banner" in text_of(body)
+
+
+def test_the_banner_is_for_synthetic_data_only():
+    from types import SimpleNamespace
+
+    from layouts.components import service_banner
+
+    assert service_banner(None) is None
+    assert service_banner(SimpleNamespace(synthetic=False)) is None
+    assert "Demo data (synthetic)" in text_of(service_banner(SimpleNamespace(synthetic=True)))

@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 from dashboard.catalogue import CATALOGUE
 from dashboard.exporting import export_csv, export_data, export_xlsx, format_period
 from dashboard.importing.template import (LONG_COLUMNS, neutralise, template_columns,
-                                          template_csv, template_xlsx, unneutralise)
+                                          template_csv, template_format, template_xlsx,
+                                          unneutralise)
 from dashboard.queries import ANONYMOUS
 from dashboard.settings import load_config
 
@@ -169,3 +170,39 @@ def test_cli_template_and_export(sqlite_db, tmp_path):
     assert unknown.returncode == 1 and b"no service 'NOPE'" in unknown.stderr
     bad_month = run_cli("export", "--from", "July", database_url=url)
     assert bad_month.returncode == 2 and b"YYYY-MM" in bad_month.stderr
+
+
+@pytest.mark.parametrize("requested, output, expected", [
+    (None, None, "csv"), (None, "-", "csv"), (None, "t.csv", "csv"), (None, "T.XLSX", "xlsx"),
+    (None, "dir.v2/t.xlsx", "xlsx"), ("xlsx", None, "xlsx"), ("csv", "t.csv", "csv"),
+    ("xlsx", "t.xls", "xlsx"), ("csv", "template", "csv"),
+])
+def test_template_format_follows_the_file_name_unless_given(requested, output, expected):
+    assert template_format(requested, output) == expected
+
+
+@pytest.mark.parametrize("requested, output, message", [
+    ("csv", "t.xlsx", "--format csv does not match the file name 't.xlsx', which is XLSX"),
+    ("xlsx", "t.csv", "--format xlsx does not match the file name 't.csv', which is CSV"),
+    (None, "t.xls", "cannot tell the format from the file name 't.xls'"),
+])
+def test_template_format_refuses_a_mismatch(requested, output, message):
+    with pytest.raises(ValueError, match=message):
+        template_format(requested, output)
+
+
+def test_cli_template_format_from_the_output_name(sqlite_db, tmp_path):
+    url = sqlite_db.url
+    printed = run_cli("template", database_url=url)  # no -o: CSV on standard output
+    assert printed.returncode == 0 and read_csv(printed.stdout) == [list(LONG_COLUMNS)]
+    xlsx = tmp_path / "t.xlsx"
+    assert run_cli("template", "-o", str(xlsx), database_url=url).returncode == 0
+    assert load_workbook(xlsx).sheetnames == ["Data", "Metrics", "Guide"]
+    text = tmp_path / "t.csv"
+    assert run_cli("template", "--layout", "wide", "-o", str(text), database_url=url) \
+        .returncode == 0
+    assert read_csv(text.read_bytes())[0][:2] == ["service", "period"]
+    wrong = tmp_path / "x.xlsx"
+    refused = run_cli("template", "--format", "csv", "-o", str(wrong), database_url=url)
+    assert refused.returncode == 2 and not wrong.exists()
+    assert b"No template written: --format csv does not match the file name" in refused.stderr

@@ -10,8 +10,9 @@ The pieces meet in one normalised form, `ImportData`:
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 
@@ -63,6 +64,17 @@ class Problem:
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "value": self.value,
                 "reason": self.reason, "severity": self.severity}
+
+
+def quoted_choices(options: list[str]) -> str:
+    """Join quoted options for a sentence: "'a'", "'a' or 'b'", "'a', 'b' or 'c'"."""
+    quoted = [repr(o) for o in options]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def close_codes(code: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """Return up to `n` known codes that look like a mistyped `code`, closest first."""
+    return difflib.get_close_matches(code, list(known), n=n, cutoff=0.6)
 
 
 class ImportFailed(Exception):

@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalogue import CATALOGUE
+from ..formatting import plural
 from ..settings import DATA_DIR, Config, load_config
 from . import (NEIGHBOUR_COLUMNS, OBSERVATION_COLUMNS, SERVICE_COLUMNS, DataSourceInfo,
                ImportData, ImportFailed, Problem, empty_observations)
@@ -358,7 +359,7 @@ def _tidy_rows(frame: pd.DataFrame, name: str, source_column: str,
         raise ImportFailed(problems[:_SHOWN])
     if blank.any():
         warnings.append(Problem(
-            f"{name}: {int(blank.sum()):,} rows have no count and were left out (a blank is "
+            f"{name}: left out {plural(int(blank.sum()), 'row')} with no count (a blank is "
             "missing, not zero)", severity="warning"))
     keep = filled & ~blank
     breakdown = [columns[_fold(c)] for c in spec.breakdown if _fold(c) in columns]
@@ -437,7 +438,8 @@ def _observations(rows: pd.DataFrame, config: Config, warnings: list[Problem]) -
     mixed = combined[combined > 1]
     if len(mixed):
         warnings.append(Problem(
-            f"{len(mixed):,} authority measures were reported at mixed spans (for example "
+            f"{plural(len(mixed), 'authority measure was', 'authority measures were')} "
+            "reported at mixed spans (for example "
             f"{mixed.index[0][1]} of {mixed.index[0][0]}): their parts were added up to the "
             "longest span, so each stored figure is a whole total", severity="warning"))
     years = totals["bucket"].to_numpy() // 12
@@ -508,9 +510,11 @@ def _warn_unstored(left: pd.DataFrame, fy_start: int, warnings: list[Problem]) -
         fix = "a financial year starting in January, April, July or October can hold them"
     else:
         fix = "their years start in different months"
+    totals = plural(len(left), "total over a quarter or a year was",
+                    "totals over a quarter or a year were")
     warnings.append(Problem(
-        f"{len(left):,} totals over a quarter or a year were not imported because they do not "
-        f"line up with the public financial year, which starts in {month(fy_start)} "
+        f"{totals} not imported because {'it does' if len(left) == 1 else 'they do'} not line "
+        f"up with the public financial year, which starts in {month(fy_start)} "
         f"(FY_START_PUBLIC): {shown}{more}; {fix}", severity="warning"))
 
 
@@ -570,8 +574,9 @@ def _services(authorities: pd.DataFrame, codes: set[str],
     unknown = sorted(code for code in codes if code not in known.index)
     if unknown:
         warnings.append(Problem(
-            f"{len(unknown)} authority codes are not in the authorities list and were named by "
-            f"their code: {', '.join(unknown[:20])}", severity="warning"))
+            f"{plural(len(unknown), 'authority code is', 'authority codes are')} not in the "
+            f"authorities list, so {'it was' if len(unknown) == 1 else 'they were'} named by "
+            f"code: {', '.join(unknown[:20])}", severity="warning"))
     for code in sorted(codes):
         if code not in known.index:
             records.append({"code": code, "name": code, "sector": "public", "org_type": None,

@@ -21,9 +21,10 @@ from sqlalchemy.engine import Connection
 
 from .. import bulk
 from ..db import Database
+from ..formatting import plural
 from ..models import DataSource, ImportBatch, Metric, Service, ServiceNeighbour
 from ..queries import Viewer
-from . import ImportData, ImportFailed, Problem
+from . import ImportData, ImportFailed, Problem, close_codes, quoted_choices
 
 Progress = Callable[[str, float], None]
 REPLACEMENTS_SHOWN = 200
@@ -60,22 +61,41 @@ class ImportResult:
         return bool(self.added or self.replaced or self.services_created or self.neighbours_added)
 
     def summary(self) -> str:
-        verb = "would add" if self.dry_run else "added"
-        text = (f"{self.rows:,} rows read: {verb} {self.added:,}, replaced {self.replaced:,}, "
-                f"unchanged {self.unchanged:,}")
+        """Say what the import did, or for a dry run what it would do, in one sentence."""
+        if self.dry_run:
+            text = (f"{plural(self.rows, 'row')} read: would add {self.added:,}, replace "
+                    f"{self.replaced:,} and leave {self.unchanged:,} unchanged")
+            created, links = "would create ", "would store "
+        else:
+            text = (f"{plural(self.rows, 'row')} read: added {self.added:,}, replaced "
+                    f"{self.replaced:,}, unchanged {self.unchanged:,}")
+            created = links = ""
         if self.services_created:
-            text += f"; {len(self.services_created):,} new services"
+            text += f"; {created}{plural(len(self.services_created), 'new service')}"
         if self.neighbours_added:
-            text += f"; {self.neighbours_added:,} neighbour links"
+            text += f"; {links}{plural(self.neighbours_added, 'neighbour link')}"
         return text
 
 
 @dataclass
 class UndoResult:
+    """What undoing an import removed and restored."""
+
     batch_id: int
     removed: int
     restored: int
     services_removed: int
+    neighbours_removed: int = 0
+
+    def summary(self) -> str:
+        """Say what the undo did, in one sentence."""
+        text = (f"Undid batch {self.batch_id}: removed {plural(self.removed, 'figure')}, "
+                f"restored {plural(self.restored, 'replaced value')}")
+        if self.services_removed:
+            text += f", removed {plural(self.services_removed, 'service')}"
+        if self.neighbours_removed:
+            text += f", removed {plural(self.neighbours_removed, 'neighbour link')}"
+        return text + "."
 
 
 def _may_import(viewer: Viewer) -> None:
@@ -128,11 +148,10 @@ def import_data(db: Database, viewer: Viewer, data: ImportData, *, created_by: s
             report("comparing", 0.6)
             added, replaced, unchanged = _counts(conn)
             replacements = _replacements(conn, service_ids, metric_ids)
-            warnings = list(data.warnings) + _outliers(conn, obs, service_ids, metric_ids)
+            warnings = [*data.warnings, *_future_periods(obs),
+                        *_outliers(conn, obs, service_ids, metric_ids)]
             if replaced:
-                warnings.append(Problem(
-                    f"{replaced:,} stored values will be replaced (old → new listed in the "
-                    "preview); undoing this import restores them.", severity="warning"))
+                warnings.append(_replaced_warning(replaced, dry_run))
             neighbours = _neighbours(conn, data, batch_id)
             result = ImportResult(batch_id, len(obs), added, replaced, unchanged, created,
                                   neighbours, replacements, warnings, dry_run)
@@ -206,9 +225,9 @@ def _services(conn: Connection, data: ImportData, source_id: int | None, batch_i
     missing = sorted(wanted - set(existing))
     # Published returns (with a source) bring their services; a spreadsheet needs permission.
     if missing and data.source is None and not create_services:
-        raise ImportFailed([Problem(
-            f"service {code!r} does not exist; check the code, or import with "
-            "--create-services to add it", column="service") for code in missing[:200]])
+        known = conn.execute(select(Service.code)).scalars().all()
+        raise ImportFailed([Problem(_unknown_service(code, known), column="service", value=code)
+                            for code in missing[:200]])
     by_code = {row["code"]: row for row in described.to_dict("records")} if len(described) else {}
     owner = source_id if source_id is not None else (_default_source(conn) if missing else None)
     rows = []
@@ -234,6 +253,14 @@ def _services(conn: Connection, data: ImportData, source_id: int | None, batch_i
     else:
         created = []
     return existing, created
+
+
+def _unknown_service(code: str, known: list[str]) -> str:
+    """Say that a service code is not known, suggesting the known codes it resembles."""
+    hint = close_codes(code, known)
+    guess = f"; did you mean {quoted_choices(hint)}? If not, check" if hint else "; check"
+    return (f"{code!r} is not a known service{guess} the code, or import with "
+            "--create-services to add it")
 
 
 def _stage(conn: Connection, obs: pd.DataFrame, service_ids: dict[str, int],
@@ -305,6 +332,56 @@ def _replacements(conn: Connection, service_ids: dict[str, int],
         columns=["service", "metric", "period_type", "period_start", "team", "old", "new"])
 
 
+def _replaced_warning(replaced: int, dry_run: bool) -> Problem:
+    """Point out that stored values change, and that undoing the import brings them back."""
+    values, them = plural(replaced, "stored value"), "it" if replaced == 1 else "them"
+    if dry_run:
+        return Problem(f"{values} would be replaced (old → new listed below); undoing the import "
+                       f"would restore {them}.", severity="warning")
+    return Problem(f"{values} {'was' if replaced == 1 else 'were'} replaced (old → new listed "
+                   f"below); undoing this import restores {them}.", severity="warning")
+
+
+def _future_periods(obs: pd.DataFrame, today: dt.date | None = None) -> list[Problem]:
+    """Warn about figures for periods that start after the current month (a mistyped year?)."""
+    if obs.empty:
+        return []
+    today = today or dt.date.today()
+    this_month = dt.date(today.year, today.month, 1)
+    later = {start for start in set(obs["period_start"]) if start > this_month}
+    if not later:
+        return []
+    future = obs[obs["period_start"].isin(later)]
+    first = future.iloc[0]
+    return [Problem(
+        f"{plural(len(future), 'figure is for a period', 'figures are for periods')} after "
+        f"this month (first: service {first['service']}, metric {first['metric']}, "
+        f"{first['period_start']:%Y-%m}); check the dates", row=int(first["source_row"]),
+        severity="warning")]
+
+
+def _outlier_stats(history: pd.DataFrame) -> pd.DataFrame:
+    """Return the median and spread of each stored series long enough to judge a value by.
+
+    `history` holds stored values (service_id, metric_id, period_type, value, none missing).
+    A series is a service's values of one measure and period type; it needs MIN_HISTORY values
+    and must not be constant. Its spread is the scaled median absolute deviation, or
+    MIN_RELATIVE_SPREAD of the median when that is larger. Indexed by the series; vectorised
+    (no Python call per series: a national return has hundreds of thousands of them).
+    """
+    keys = ["service_id", "metric_id", "period_type"]
+    counts = history.groupby(keys, sort=False)["value"].transform("count")
+    history = history.loc[counts >= MIN_HISTORY, [*keys, "value"]]
+    medians = history.groupby(keys, sort=False)["value"].transform("median")
+    history = history.assign(deviation=(history["value"] - medians).abs())
+    stats = history.groupby(keys).agg(median=("value", "median"), mad=("deviation", "median"))
+    stats["mad"] *= MAD_SCALE
+    stats = stats[stats["mad"] > 0]  # a constant series: nothing to measure a deviation against
+    floor = MIN_RELATIVE_SPREAD * stats["median"].abs()
+    stats["spread"] = stats["mad"].where(stats["mad"] > floor, floor)
+    return stats[stats["spread"] > 0]
+
+
 def _outliers(conn: Connection, obs: pd.DataFrame, service_ids: dict[str, int],
               metric_ids: dict[str, int]) -> list[Problem]:
     """Warn about new or changed values far from the service's own history of the measure.
@@ -314,20 +391,16 @@ def _outliers(conn: Connection, obs: pd.DataFrame, service_ids: dict[str, int],
     MIN_RELATIVE_SPREAD of their median when that is larger (a steady series does not make a
     10% swing an outlier). Values already stored as they are raise no warning.
     """
-    history = pd.DataFrame(conn.execute(text(
+    rows = conn.execute(text(
         "SELECT o.service_id, o.metric_id, o.period_type, o.period_start, o.team, o.value "
         "FROM observation o WHERE o.value IS NOT NULL AND EXISTS (SELECT 1 FROM import_stage s "
-        "WHERE s.service_id = o.service_id AND s.metric_id = o.metric_id)")).all(),
-        columns=["service_id", "metric_id", "period_type", "period_start", "team", "value"])
+        "WHERE s.service_id = o.service_id AND s.metric_id = o.metric_id)")).all()
+    # Plain tuples: pandas probes each SQLAlchemy Row for attributes, seconds for a national file.
+    history = pd.DataFrame([tuple(r) for r in rows], columns=[
+        "service_id", "metric_id", "period_type", "period_start", "team", "value"])
     if history.empty or obs.empty:
         return []
-    stats = history.groupby(["service_id", "metric_id", "period_type"])["value"].agg(
-        median="median", mad=lambda v: MAD_SCALE * (v - v.median()).abs().median(), n="count")
-    stats = stats[(stats["n"] >= MIN_HISTORY) & (stats["mad"] > 0)]
-    stats["spread"] = stats["mad"].where(
-        stats["mad"] > MIN_RELATIVE_SPREAD * stats["median"].abs(),
-        MIN_RELATIVE_SPREAD * stats["median"].abs())
-    stats = stats[stats["spread"] > 0]
+    stats = _outlier_stats(history)
     if stats.empty:
         return []
     frame = obs[obs["value"].notna()].assign(
@@ -348,8 +421,8 @@ def _outliers(conn: Connection, obs: pd.DataFrame, service_ids: dict[str, int],
             f"(median {row.median:,.6g}); check it", row=int(row.source_row),
             column=str(row.source_column), value=f"{row.value:,.6g}", severity="warning"))
     if len(far) > 200:
-        problems.append(Problem(f"and {len(far) - 200:,} more values far outside their history",
-                                severity="warning"))
+        problems.append(Problem(f"and {plural(len(far) - 200, 'more value')} far outside their "
+                                "history", severity="warning"))
     return problems
 
 
@@ -438,20 +511,20 @@ def undo_import(db: Database, viewer: Viewer, batch_id: int) -> UndoResult:
             "(SELECT id FROM observation WHERE batch_id = :batch)"), {"batch": batch_id})
         removed = conn.execute(text("DELETE FROM observation WHERE batch_id = :batch"),
                                {"batch": batch_id}).rowcount
-        conn.execute(text("DELETE FROM service_neighbour WHERE batch_id = :batch"),
-                     {"batch": batch_id})
+        neighbours_removed = conn.execute(text(
+            "DELETE FROM service_neighbour WHERE batch_id = :batch"), {"batch": batch_id}).rowcount
         services_removed = 0
         if created:
-            conn.execute(text(
+            neighbours_removed += conn.execute(text(
                 "DELETE FROM service_neighbour WHERE service_id IN ("
                 + ",".join(str(int(i)) for i in created) + ") OR neighbour_id IN ("
-                + ",".join(str(int(i)) for i in created) + ")"))
+                + ",".join(str(int(i)) for i in created) + ")")).rowcount
             services_removed = conn.execute(text(
                 "DELETE FROM service WHERE created_batch_id = :batch"),
                 {"batch": batch_id}).rowcount
         conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
             status="undone", undone_at=dt.datetime.now(dt.timezone.utc)))
-    return UndoResult(batch_id, removed, restored, services_removed)
+    return UndoResult(batch_id, removed, restored, services_removed, neighbours_removed)
 
 
 def list_batches(db: Database, viewer: Viewer) -> list[dict[str, Any]]:

@@ -42,6 +42,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..formatting import plural
 from ..settings import Config, load_config
 from . import (OBSERVATION_COLUMNS, SERVICE_COLUMNS, DataSourceInfo, ImportData, ImportFailed,
                Problem)
@@ -225,8 +226,8 @@ def parse_imls(data: bytes | pd.DataFrame, *, filename: str = "", fiscal_year: i
                                 severity="warning"))
     imputed = int(observations["imputed"].sum())
     if imputed:
-        warnings.append(Problem(f"{imputed:,} values were imputed by IMLS and are flagged so",
-                                severity="warning"))
+        warnings.append(Problem(f"{plural(imputed, 'value was', 'values were')} imputed by IMLS "
+                                "and flagged so", severity="warning"))
     services = _services(frame, code_col, fy)
     return ImportData(format=FORMAT, observations=observations, services=services,
                       source=SOURCE, warnings=warnings, filename=filename, checksum=checksum)

@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from ..catalogue import Catalogue, DerivedDef, MetricDef
+from ..formatting import plural
 from ..settings import Config
-from . import OBSERVATION_COLUMNS, ImportData, ImportFailed, Problem
+from . import (OBSERVATION_COLUMNS, ImportData, ImportFailed, Problem, close_codes,
+               quoted_choices)
 from .detect import column_key
 from .reader import Table
 from .template import LONG_COLUMNS, WIDE_LEADING, WIDE_TRAILING, unneutralise
@@ -61,12 +63,7 @@ def _more_rows(count: int) -> str:
     """Say how many other rows share a problem reported at the first of them."""
     if count <= 1:
         return ""
-    return f" (and {count - 1:,} more row{'s' if count > 2 else ''} with the same text)"
-
-
-def _choices(options: list[str]) -> str:
-    quoted = [repr(o) for o in options]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f" (and {plural(count - 1, 'more row')} with the same text)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,8 +159,8 @@ class _Problems:
                                     column=None if column is None else str(column),
                                     value=None if value is None else _short(value)))
         if len(rows) > MAX_PROBLEMS:
-            problems.append(Problem(f"and {len(rows) - MAX_PROBLEMS:,} more problems not listed: "
-                                    "fix those above and check the file again"))
+            problems.append(Problem(f"and {plural(len(rows) - MAX_PROBLEMS, 'more problem')} "
+                                    "not listed: fix those above and check the file again"))
         return problems
 
 
@@ -207,7 +204,7 @@ class _Metrics:
                 return None, "the metric is blank: write a metric code from the Metrics sheet"
             hint = self.suggest(text)
             return None, (f"{text!r} is not a metric in the catalogue"
-                          + (f": did you mean {_choices(hint)}?" if hint else
+                          + (f": did you mean {quoted_choices(hint)}?" if hint else
                              ": use a metric code from the Metrics sheet (python -m dashboard "
                              "catalogue lists them)"))
         metric = self.catalogue[codes[0]]
@@ -288,7 +285,7 @@ def _columns(headers: list[str], metrics: _Metrics, header_row: int = 1) -> _Col
             hint = metrics.suggest(header, extra=tuple(expected))
         problems.append(Problem(
             f"column {header!r} is not a template column"
-            + (f": did you mean {_choices(hint)}?" if hint else
+            + (f": did you mean {quoted_choices(hint)}?" if hint else
                f": expected {', '.join(expected)}" + (" and metric codes" if layout == "wide"
                                                       else "")),
             row=header_row, column=header))
@@ -395,12 +392,12 @@ def parse_shelfmark(
             reason = (f"service code {_short(code)!r} is longer than {SERVICE_CODE_MAX} "
                       "characters")
         elif same:
-            reason = (f"service {code!r} is not in Shelfmark, but {_choices(same)} is: service "
-                      "codes must match exactly, capitals included")
+            reason = (f"service {code!r} is not in Shelfmark, but {quoted_choices(same)} is: "
+                      "service codes must match exactly, capitals included")
         else:
-            hint = difflib.get_close_matches(code, list(services), n=3, cutoff=0.6)
+            hint = close_codes(code, services)
             reason = (f"service {code!r} is not in Shelfmark"
-                      + (f": did you mean {_choices(hint)}? If not, " if hint else ": ")
+                      + (f": did you mean {quoted_choices(hint)}? If not, " if hint else ": ")
                       + _CREATE_HINT)
         problems.add_one(reason + _more_rows(int(counts[k])), row, column, code)
     own_years = fy_months or {}
@@ -471,7 +468,7 @@ def parse_shelfmark(
         problems.add(rows[bad], reasons[bad], roles["value"], cells[bad])
         if blank.any():
             warnings.append(Problem(
-                f"{int(blank.sum()):,} row{'s have' if blank.sum() > 1 else ' has'} no value "
+                f"{plural(int(blank.sum()), 'row has', 'rows have')} no value "
                 "(blank is missing, never zero): not imported",
                 row=int(rows[np.argmax(blank)]), column=roles["value"], severity="warning"))
         take = ~blank & ~bad
@@ -548,7 +545,7 @@ def parse_shelfmark(
                 repeat[where[exact]] = True
                 at, was = where[exact][0], firsts[exact][0]
                 warnings.append(Problem(
-                    f"{int(exact.sum()):,} figure{'s repeat' if exact.sum() > 1 else ' repeats'}"
+                    f"{plural(int(exact.sum()), 'figure repeats', 'figures repeat')}"
                     f" an earlier row exactly (first: row {rows[obs_pos[at]]} repeats row "
                     f"{rows[obs_pos[was]]}): each is imported once",
                     row=int(rows[obs_pos[at]]), column=str(obs_column[at]),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
 from typing import Any, Iterable, Sequence
 
@@ -150,6 +151,30 @@ def template_filename(layout: str, fmt: str, sector: str | None = None) -> str:
     if fmt not in TEMPLATE_FORMATS:
         raise ValueError(f"unknown format {fmt!r}: expected csv or xlsx")
     return f"shelfmark-template-{layout}{'-' + sector if sector else ''}.{fmt}"
+
+
+def template_format(requested: str | None, output: str | None) -> str:
+    """Choose the template's format: as requested, else by the output file's suffix, else CSV.
+
+    `output` None or "-" is standard output. Raise ValueError when the two disagree (csv
+    asked for, t.xlsx named), or when a file name's suffix says neither (t.xls) and nothing
+    was asked for.
+    """
+    to_file = bool(output) and output != "-"
+    suffix = os.path.splitext(output)[1].lower().lstrip(".") if to_file else ""
+    named = suffix if suffix in TEMPLATE_FORMATS else None
+    if requested and named and requested != named:
+        raise ValueError(f"--format {requested} does not match the file name {output!r}, "
+                         f"which is {named.upper()}: drop --format, or name the file "
+                         f"*.{requested}")
+    if requested:
+        return requested
+    if named:
+        return named
+    if to_file:
+        raise ValueError(f"cannot tell the format from the file name {output!r}: name it "
+                         "*.csv or *.xlsx, or give --format csv or --format xlsx")
+    return "csv"
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]] = ()) -> bytes:
