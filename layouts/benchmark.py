@@ -54,12 +54,24 @@ def _value(value, c: Comparison) -> str:
     return f"{currency_symbol(metric)}{text}" if metric.unit == "currency" else text
 
 
+def _has(service, name: str) -> bool:
+    value = getattr(service, name, None)
+    if value is None:
+        value = (service.attributes or {}).get(name)
+    return value not in (None, "")
+
+
 def peer_controls(view: BenchmarkView) -> dbc.Card:
     """Return the controls that define the peer group, set from the current definition."""
     service = view.service
     definition = view.definition or peers.DEFAULT_DEFINITION
     same = {name for name, values in definition.filters if values == (peers.SAME,)}
-    options = SAME_OPTIONS.get(service.sector if service else "nhs", [])
+    # Offer "same as mine" only for attributes this service has (an English authority has
+    # no US state or locale); a tick on an attribute it lacks would leave no peers.
+    options = [(name, label) for name, label in
+               SAME_OPTIONS.get(service.sector if service else "nhs", [])
+               if service is None or name == "source" or name in same
+               or _has(service, name)]
     size = definition.size
     size_options = list(SIZE_OPTIONS)
     if size is None:

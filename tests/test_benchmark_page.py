@@ -440,3 +440,33 @@ def test_controls_keep_what_they_do_not_show(client):
         "sector:=;region:London,Midlands;size:q3;nnby:population,visits"
     assert peers_after(changed=ids.BENCH_SIZE, **{ids.BENCH_SIZE: ""}) == \
         "sector:=;region:London,Midlands;nnby:population,visits"
+
+
+def test_same_as_mine_offers_only_attributes_the_service_has(tmp_path):
+    """A US library may match on state and locale; an English authority has neither."""
+    from app import create_app
+    from dashboard.models import DataSource, Service
+
+    url = f"sqlite:///{tmp_path}/public.db"
+    db = Database(url)
+    db.upgrade()
+    with db.session() as session:
+        source = DataSource(code="returns", name="Published returns", public=True)
+        session.add(source)
+        session.flush()
+        session.add_all([
+            Service(code="US1", name="Springfield Library", sector="public", source_id=source.id,
+                    attributes={"state": "IL", "locale": "21"}),
+            Service(code="EN1", name="Middlemarch Libraries", sector="public",
+                    source_id=source.id, region="North East", attributes={"nation": "England"}),
+        ])
+        session.commit()
+    db.dispose()
+    client = create_app({"DATABASE_URL": url, "CACHE_TYPE": "NullCache"}).server.test_client()
+    client.get("/")
+    offered = {}
+    for code in ("US1", "EN1"):
+        tree = route(client, f"?service={code}")
+        offered[code] = [o["value"] for o in find(tree, ids.BENCH_SAME)["props"]["options"]]
+    assert offered["US1"] == ["source", "state", "locale"]
+    assert offered["EN1"] == ["source", "region"]
