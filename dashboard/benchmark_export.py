@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .benchmark import QUARTILE_METHOD, Comparison
+from .formatting import plural
 from .importing.template import MEDIA_TYPES, csv_bytes, neutralise, xlsx_text
 from .peers import inline
 
@@ -213,7 +214,8 @@ def benchmark_text(report: BenchmarkReport) -> str:
     withheld = [c for c in report.comparisons if c.withheld]
     if withheld:
         lines += ["", "Withheld: " + withheld[0].withheld_reason.removeprefix("withheld: ")
-                  + ("" if len(withheld) == 1 else f" (and {len(withheld) - 1} more measures)")]
+                  + ("" if len(withheld) == 1 else
+                     f" (and {plural(len(withheld) - 1, 'more measure')})")]
     return "\n".join(lines) + "\n"
 
 

@@ -213,9 +213,18 @@ def cmd_benchmark(args) -> int:
         print(f"No comparison: {message}", file=sys.stderr)
         return code
 
+    suffix = os.path.splitext(args.output or "")[1].lower().lstrip(".")
+    if args.format is None:
+        args.format = suffix if suffix in ("csv", "json", "xlsx") else "table"
+    elif suffix in ("csv", "json", "xlsx") and suffix != args.format:
+        return fail(f"--format {args.format} does not match the file name {args.output!r}")
+    if args.format == "xlsx" and (not args.output or args.output == "-"):
+        return fail("a workbook cannot go to the terminal: give -o FILE.xlsx")
     db = _database()
     try:
         return _benchmark(db, args, fail)
+    except OSError as exc:
+        return fail(f"cannot write {args.output!r}: {exc.strerror or exc}")
     finally:
         db.dispose()
 
@@ -227,16 +236,33 @@ def _benchmark(db, args, fail) -> int:
     from .benchmark_view import BenchmarkState, benchmark_report, build_benchmark
     from .catalogue import CATALOGUE
     from .periods import fy_label
-    from .queries import ANONYMOUS, get_service
+    from .importing import close_codes, quoted_choices
+    from .queries import ANONYMOUS, get_service, list_services
 
     config = load_config()
     service = get_service(db, ANONYMOUS, args.service)
     if service is None:
-        return fail(f"there is no service {args.service!r}", 1)
-    unknown = [m for m in args.metric or [] if m not in CATALOGUE]
-    if unknown:
-        return fail(f"unknown measure {', '.join(map(repr, unknown))} (python -m dashboard "
-                    "catalogue lists them)")
+        codes = [s.code for s in list_services(db, ANONYMOUS)]
+        same = [c for c in codes if c.lower() == args.service.lower()]
+        hint = same or close_codes(args.service, codes)
+        return fail(f"there is no service {args.service!r}"
+                    + (f"; did you mean {quoted_choices(hint)}?" if hint else ""), 1)
+    metrics = getattr(args, "metric", None)
+    if metrics:
+        by_name = {m.name.lower(): m.code for m in CATALOGUE.all()}
+        by_name.update({m.code.lower(): m.code for m in CATALOGUE.all()})
+        resolved, unknown = [], []
+        for given in metrics:  # a code, or a measure's name in any case
+            code = by_name.get(given.strip().lower())
+            (resolved if code else unknown).append(code or given)
+        if unknown:
+            hints = list(dict.fromkeys(by_name[h] for h in close_codes(
+                unknown[0].strip().lower(), list(by_name), n=6)))[:3]
+            hint = f"; did you mean {quoted_choices(hints)}?" if hints else ""
+            noun = "measure" if len(unknown) == 1 else "measures"
+            return fail(f"unknown {noun} {quoted_choices(unknown)}{hint} (python -m dashboard "
+                        "catalogue lists them)")
+        metrics = resolved
     if args.peer_group is not None:
         saved = peers.load_group(db, ANONYMOUS, args.peer_group)
         if saved is None:
@@ -245,7 +271,11 @@ def _benchmark(db, args, fail) -> int:
         definition = saved.definition
     elif args.neighbours is not None:
         try:
-            definition = peers.PeerDefinition(sector=peers.SAME, neighbours=args.neighbours,
+            # Nearest within the service's own national return: a US library is not an
+            # English authority's neighbour, however close their populations.
+            definition = peers.PeerDefinition(sector=peers.SAME,
+                                              filters=(("source", (peers.SAME,)),),
+                                              neighbours=args.neighbours,
                                               neighbour_source=args.neighbour_source)
         except ValueError as exc:
             return fail(str(exc))
@@ -256,14 +286,15 @@ def _benchmark(db, args, fail) -> int:
             return fail(f"--peers: {exc}")
     fy_start = config.fy_start_for(service)
     fy = None
-    if args.period:
+    period = getattr(args, "period", None)
+    if period:
         try:
-            fy = parse_financial_year(args.period, fy_start)
+            fy = parse_financial_year(period, fy_start)
         except ValueError as exc:
             return fail(str(exc))
     state = BenchmarkState(service=service.code, fy=fy, peers=peers.to_query(definition),
                            per=args.per)
-    view = build_benchmark(db, ANONYMOUS, config, state, metrics=args.metric, trend=False)
+    view = build_benchmark(db, ANONYMOUS, config, state, metrics=metrics, trend=False)
     if view.empty_message:
         return fail(view.empty_message, 1)
     if fy is not None and view.state.fy != fy:
@@ -453,11 +484,12 @@ def build_parser() -> argparse.ArgumentParser:
             "percentile, rank, peers with data and peers in the group. The figures are the "
             "Benchmark page's; peer figures are withheld below BENCHMARK_MIN_PEERS. Exit "
             "status: 0 printed, 1 unknown service, group or year, 2 bad arguments.")
-    p.add_argument("--service", required=True, metavar="CODE", help="the service to compare")
-    p.add_argument("--metric", action="append", default=None, metavar="CODE",
+    p.add_argument("--service", required=True, default=argparse.SUPPRESS, metavar="CODE",
+                   help="the service to compare")
+    p.add_argument("--metric", action="append", default=argparse.SUPPRESS, metavar="CODE",
                    help="a measure (repeat for more) [default: the headline measures the "
                    "service reports, as in the page's league table]")
-    p.add_argument("--period", default=None, metavar="YEAR",
+    p.add_argument("--period", default=argparse.SUPPRESS, metavar="YEAR",
                    help="financial year, 2016/17 or 2016 (the year it starts in) "
                    "[default: the latest complete year]")
     group = p.add_mutually_exclusive_group()
@@ -477,9 +509,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per", default="raw", choices=("raw", "population", "staff", "spend"),
                    help="normalise counts and money per 1,000 served, per staff FTE or per "
                    "1,000 spent")
-    p.add_argument("--format", default="table", choices=("table", "csv", "json", "xlsx"),
-                   help="output format (csv and xlsx have the page download's columns)")
-    p.add_argument("-o", "--output", default=None, help="file to write [default: stdout]")
+    p.add_argument("--format", default=None, choices=("table", "csv", "json", "xlsx"),
+                   help="output format (csv and xlsx have the page download's columns) "
+                   "[default: from -o's suffix, else table]")
+    p.add_argument("-o", "--output", default=None,
+                   help="file to write [default: standard output; xlsx needs a file]")
     p.set_defaults(func=cmd_benchmark)
 
     p = add("catalogue", help="list the metric catalogue",

@@ -452,6 +452,8 @@ def from_command_line(text: str) -> PeerDefinition:
     if not isinstance(text, str) or not text.strip():
         raise ValueError("give the peers as key=value pairs, e.g. sector=same,size=q5")
     text = text.strip()
+    if ":" not in text and "=" not in text:
+        raise ValueError(f"{_shown(text)} is not key=value (e.g. state=same,size=q5)")
     if "=" not in text.replace(":=", "") or ";" in text:
         link = text  # already the link form
     else:

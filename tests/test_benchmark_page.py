@@ -390,6 +390,20 @@ def test_cli_prints_the_figures_of_an_independent_computation(imls_db, imls_sour
     assert "QUARTILE.INC" in out
 
 
+def test_cli_metric_names_and_file_formats(imls_db, monkeypatch, capsys, tmp_path):
+    db, _ = imls_db
+    target = tmp_path / "visits.json"
+    code, _, err = run_cli(monkeypatch, capsys, db, "--service", "CA0063", "--metric",
+                           "total CIRCULATION", "--metric", "visits", "-o", str(target))
+    assert code == 0, err
+    report = json.loads(target.read_text())  # the format follows the file's suffix
+    assert [c["metric"] for c in report["comparisons"]] == ["pls_circulation", "visits"]
+    book = tmp_path / "t.xlsx"
+    code, _, err = run_cli(monkeypatch, capsys, db, "--service", "CA0063", "--metric",
+                           "visits", "-o", str(book))
+    assert code == 0 and [c.value for c in load_workbook(book)["Benchmark"][1]] == HEADER
+
+
 def test_cli_neighbours_and_normalisation(imls_db, monkeypatch, capsys):
     db, _ = imls_db
     code, out, err = run_cli(monkeypatch, capsys, db, "--service", "CA0063", "--metric",
@@ -397,15 +411,21 @@ def test_cli_neighbours_and_normalisation(imls_db, monkeypatch, capsys):
                              "--format", "json")
     assert code == 0, err
     report = json.loads(out)
-    assert "10 public services nearest to yours" in report["peer_group"]
+    assert "10 public services in the same national return as yours" in report["peer_group"]
     [row] = report["comparisons"]
     assert row["n_group"] == 10 and row["denominator"] == "per 1,000 people served"
 
 
 @pytest.mark.parametrize("args, status, message", [
     (["--service", "XX9999"], 1, "there is no service"),
+    (["--service", "ca0063"], 1, "did you mean 'CA0063'?"),
     (["--service", "CA0063", "--metric", "nonsense"], 2, "unknown measure"),
-    (["--service", "CA0063", "--peers", "state"], 2, "--peers"),
+    (["--service", "CA0063", "--metric", "circulation"], 2,
+     "did you mean 'pls_circulation'"),
+    (["--service", "CA0063", "--peers", "state"], 2, "'state' is not key=value"),
+    (["--service", "CA0063", "--format", "csv", "-o", "out.xlsx"], 2, "does not match"),
+    (["--service", "CA0063", "--format", "xlsx"], 2, "give -o FILE.xlsx"),
+    (["--service", "CA0063", "-o", "/nonexistent/folder/x.csv"], 2, "cannot write"),
     (["--service", "CA0063", "--period", "2016/18"], 2, "second year must follow"),
     (["--service", "CA0063", "--period", "2010"], 1, "no complete figures for 2010/11"),
     (["--service", "CA0063", "--peer-group", "missing"], 1, "no saved peer group"),
