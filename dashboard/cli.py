@@ -303,11 +303,15 @@ def _benchmark(db, args, fail) -> int:
                     1)
     for message in view.messages:
         print(f"note: {message}", file=sys.stderr)
+    if view.group is not None and not view.group.members:
+        return fail(f"no service matches the peer group ({view.group.description})", 1)
     report = benchmark_report(view)
     if args.format == "json":
         content = (benchmark_json(report) + "\n").encode()
     elif args.format == "csv":
         content = benchmark_csv(report)
+        if not args.output or args.output == "-":  # piped into cut or awk: no byte-order mark
+            content = content.removeprefix("\ufeff".encode())
     elif args.format == "xlsx":
         content = benchmark_xlsx(report)
     else:

@@ -157,7 +157,7 @@ def summary(c: Comparison, own_name: str) -> html.Div:
              ("Middle half", f"{_value(c.q1, c)} to {_value(c.q3, c)}"),
              ("Range", f"{_value(c.minimum, c)} to {_value(c.maximum, c)}"),
              ("Rank", c.rank_text or "–"),
-             ("Percentile", f"{c.percentile:.0f}" if c.percentile is not None else "–"),
+             ("Percentile", percentile_text(c.percentile)),
              ("Peers reporting", c.reporting_text)]
     extra = []
     if c.n_no_denominator:
@@ -197,6 +197,17 @@ LEAGUE_COLUMNS = [  # own and median values of different measures do not sort ag
 ]
 
 
+def percentile_text(value: float | None) -> str:
+    """Round a percentile to a whole number, but never to 0 or 100 when it is not exactly so
+    (99.8 for the 5th of 1,844 reads "99.8", not "100")."""
+    if value is None:
+        return "–"
+    whole = round(value)
+    if whole in (0, 100) and abs(value - whole) > 1e-9:
+        return f"{value:.1f}"
+    return f"{whole:.0f}"
+
+
 def league_rows(league: list[Comparison]) -> list[dict]:
     """Return one table row per measure, with what the spine chart cell draws."""
     rows = []
@@ -208,7 +219,8 @@ def league_rows(league: list[Comparison]) -> list[dict]:
             "median": "withheld" if c.withheld else _value(c.median, c),
             "rank": "withheld" if c.withheld else (c.rank_text or "–"),
             "rank_n": None if c.withheld else c.rank,
-            "percentile": None if c.percentile is None else round(c.percentile),
+            "percentile": None if c.percentile is None else
+            float(percentile_text(c.percentile)),
             "reporting": c.reporting_text, "per": c.denominator or "as reported",
             "spine": None if c.withheld or c.median is None else {
                 "min": c.minimum, "q1": c.q1, "median": c.median, "q3": c.q3,
@@ -296,6 +308,11 @@ def body(view: BenchmarkView) -> list:
             "peers had data than the minimum are left blank.", className="panel-description")]),
             className="panel-card"), lg=12, className="mb-3"))
     children.append(dbc.Row(charts))
+    if len(view.trend) <= 1:
+        children.append(html.P(
+            f"{service.name} has complete figures for one financial year only, so there is no "
+            "trend against the peers yet.", className="small text-secondary",
+            id="bench-no-trend"))
     children.append(dbc.Card(dbc.CardBody([
         html.H2(f"Every headline measure, {view.period_label}", className="h5"),
         html.P("Each bar runs from the lowest to the highest peer; the darker band is the "

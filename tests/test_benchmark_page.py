@@ -382,7 +382,8 @@ def test_cli_prints_the_figures_of_an_independent_computation(imls_db, imls_sour
     # The CSV has the download's columns; the table names the rank in words.
     code, out, _ = run_cli(monkeypatch, capsys, db, "--service", own, "--metric", "visits",
                            "--peers", "sector=same,state=same", "--format", "csv")
-    rows = list(csv.reader(io.StringIO(out.lstrip("\ufeff"))))
+    assert not out.startswith("\ufeff")  # piped text carries no byte-order mark
+    rows = list(csv.reader(io.StringIO(out)))
     assert code == 0 and rows[0] == HEADER and rows[1][1] == "visits"
     code, out, _ = run_cli(monkeypatch, capsys, db, "--service", own, "--metric", "visits",
                            "--peers", "sector:=;state:=")  # the page's link form works too
@@ -426,6 +427,8 @@ def test_cli_neighbours_and_normalisation(imls_db, monkeypatch, capsys):
     (["--service", "CA0063", "--format", "csv", "-o", "out.xlsx"], 2, "does not match"),
     (["--service", "CA0063", "--format", "xlsx"], 2, "give -o FILE.xlsx"),
     (["--service", "CA0063", "-o", "/nonexistent/folder/x.csv"], 2, "cannot write"),
+    (["--service", "CA0063", "--peers", "sector=same,state=ZZ"], 1,
+     "no service matches the peer group"),
     (["--service", "CA0063", "--period", "2016/18"], 2, "second year must follow"),
     (["--service", "CA0063", "--period", "2010"], 1, "no complete figures for 2010/11"),
     (["--service", "CA0063", "--peer-group", "missing"], 1, "no saved peer group"),
@@ -490,3 +493,10 @@ def test_same_as_mine_offers_only_attributes_the_service_has(tmp_path):
         offered[code] = [o["value"] for o in find(tree, ids.BENCH_SAME)["props"]["options"]]
     assert offered["US1"] == ["source", "state", "locale"]
     assert offered["EN1"] == ["source", "region"]
+
+
+def test_percentiles_never_round_to_the_ends():
+    from layouts.benchmark import percentile_text
+
+    assert [percentile_text(v) for v in (None, 0.0, 0.2, 37.4, 62.5, 99.8, 100.0)] == \
+        ["–", "0", "0.2", "37", "62", "99.8", "100"]
