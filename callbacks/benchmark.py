@@ -6,16 +6,14 @@ resulting peer definition is validated by dashboard.peers before it reaches the 
 
 from __future__ import annotations
 
-import re
-
 from dash import Input, Output, State, callback_context, no_update
 
 from dashboard import context, peers
 from dashboard.benchmark import NORMALISATIONS
 from dashboard.benchmark_view import BenchmarkState, parse_benchmark_state
+from dashboard.state import SERVICE_CODE
 from layouts import ids
 
-_CODE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 SAME_NAMES = ("source", "org_type", "region", "state", "locale")
 SIZES = {f"q{n}": n for n in range(peers.QUANTILE_RANGE[0], peers.QUANTILE_RANGE[1] + 1)}
 CUSTOM = "custom"  # the size control's value for population bounds set in the link
@@ -48,7 +46,7 @@ def definition_from_controls(current: peers.PeerDefinition, same, size, neighbou
         k = int(neighbours)
     nn_source = source if source in (peers.COMPUTED, peers.ACE_NEIGHBOURS) else peers.COMPUTED
     codes = tuple(dict.fromkeys(c for c in (manual or []) if isinstance(c, str) and
-                                _CODE.match(c))) if isinstance(manual, list) else ()
+                                SERVICE_CODE.fullmatch(c))) if isinstance(manual, list) else ()
     kept = [(n, v) for n, v in current.filters if not (n in SAME_NAMES and v == (peers.SAME,))]
     ticked = [(n, (peers.SAME,)) for n in sorted(same) if n not in dict(kept)]
     sector = current.sector

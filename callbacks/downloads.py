@@ -10,11 +10,10 @@ import logging
 
 from flask import Response, request
 
-from dashboard import context, peers, queries
+from dashboard import context, queries
 from dashboard.benchmark_export import (BENCHMARK_FORMATS, benchmark_csv, benchmark_filename,
                                         benchmark_xlsx)
-from dashboard.benchmark_view import (benchmark_report, build_benchmark, parse_benchmark_state,
-                                      shared_tables)
+from dashboard.benchmark_view import benchmark_report, cached_benchmark, parse_benchmark_state
 from dashboard.exporting import ExportError, export_data
 from dashboard.importing.template import (MEDIA_TYPES, TEMPLATE_FORMATS, TEMPLATE_LAYOUTS,
                                           template_csv, template_filename, template_xlsx)
@@ -100,12 +99,7 @@ def benchmark_download() -> Response:
     ctx = context.current()
     viewer = context.current_viewer()
     try:
-        candidates = ctx.cached(("peer-candidates", viewer),
-                                lambda: peers.load_candidates(ctx.db, viewer))
-        view = ctx.cached(("benchmark", viewer, state.to_query(), ()),
-                          lambda: build_benchmark(ctx.db, viewer, ctx.config, state, [],
-                                                  candidates=candidates,
-                                                  tables=shared_tables(ctx, viewer)))
+        view = cached_benchmark(ctx, viewer, state)
     except Exception:
         log.exception("benchmark download failed")
         return _bad("The download failed; the problem has been logged.", 500)

@@ -176,15 +176,19 @@ def _label_order(secret: str, context: str, codes: list[str]) -> dict[str, int]:
     return {code: i for i, code in enumerate(keyed)}
 
 
+def names_shown(viewer: queries.Viewer, source_codes: list, public: list) -> list[bool]:
+    """Say, service by service, whether the viewer may see its name (asked once per source)."""
+    allowed = {(code, flag): viewer.may_see_names(str(code), bool(flag))
+               for code, flag in set(zip(source_codes, public))}
+    return [allowed[key] for key in zip(source_codes, public)]
+
+
 def _peer_values(viewer: queries.Viewer, secret: str, directory: pd.DataFrame,
                  values: pd.Series, context: str) -> list[PeerValue]:
     """Return the peers' values, named where the viewer may see names, lettered otherwise."""
     sources = directory.loc[values.index, ["name", "source_code", "public"]]
     codes, names = values.index.tolist(), sources["name"].tolist()
-    source_codes, public = sources["source_code"].tolist(), sources["public"].tolist()
-    allowed = {(code, flag): viewer.may_see_names(code, bool(flag))
-               for code, flag in set(zip(source_codes, public))}
-    named = [allowed[key] for key in zip(source_codes, public)]
+    named = names_shown(viewer, sources["source_code"].tolist(), sources["public"].tolist())
     hidden = [code for code, is_named in zip(codes, named) if not is_named]
     order = _label_order(secret, context, hidden) if hidden else {}
     letters = peer_letters(len(order))

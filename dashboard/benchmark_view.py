@@ -9,24 +9,23 @@ headline measure the service reports.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from . import peers as peer_groups
 from . import queries
 from .benchmark import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
-                        ValueTable, compare, value_table)
+                        ValueTable, compare, names_shown, value_table)
 from .catalogue import CATALOGUE, Catalogue
 from .db import Database
 from .periods import PeriodRange, fy_label, fy_year, financial_year_range
+from .state import SERVICE_CODE
 from .views import PAGE_ORDER, page_spec
 
 TREND_YEARS = 5
 # The page's first peer group: services of the same sector in the same national return (a US
 # library is not compared with an English authority), in the same population fifth.
 DEFAULT_PEERS = "sector:=;source:=;size:q5"
-_CODE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def parse_benchmark_state(query: dict) -> tuple[BenchmarkState, list[str]]:
         return value if isinstance(value, str) and len(value) <= limit else None
 
     service = text("service", 64)
-    if service is not None and not _CODE.match(service):
+    if service is not None and not SERVICE_CODE.fullmatch(service):
         problems.append("The service code in the link is not valid; it was ignored.")
         service = None
     fy = None
@@ -114,6 +113,19 @@ def shared_tables(ctx, viewer):
     return tables
 
 
+def cached_benchmark(ctx, viewer: queries.Viewer, state: BenchmarkState,
+                     problems: list[str] | tuple[str, ...] = ()) -> "BenchmarkView":
+    """Return the Benchmark page's data for a state through the app's shared cache: the page
+    and its table download ask for the same key, so a download after a view is not computed
+    again."""
+    candidates = ctx.cached(("peer-candidates", viewer),
+                            lambda: peer_groups.load_candidates(ctx.db, viewer))
+    return ctx.cached(("benchmark", viewer, state.to_query(), tuple(problems)),
+                      lambda: build_benchmark(ctx.db, viewer, ctx.config, state, list(problems),
+                                              candidates=candidates,
+                                              tables=shared_tables(ctx, viewer)))
+
+
 @dataclass
 class BenchmarkView:
     """Everything the Benchmark page shows."""
@@ -144,16 +156,11 @@ def group_members(db: Database, viewer: queries.Viewer, group: peer_groups.PeerG
     if directory is None:
         directory = queries.service_directory(db, viewer, group.members)
     rows = directory.reindex(group.members)
-    allowed: dict[tuple[str, bool], bool] = {}
+    rows = rows[rows["name"].notna()]  # services this viewer cannot see at all are left out
+    shown = names_shown(viewer, rows["source_code"].tolist(), rows["public"].tolist())
     named, hidden = [], 0
-    for code, name, source, public in zip(group.members, rows["name"].tolist(),
-                                          rows["source_code"].tolist(), rows["public"].tolist()):
-        if not isinstance(name, str):  # not visible to this viewer
-            continue
-        key = (str(source), bool(public))
-        if key not in allowed:
-            allowed[key] = viewer.may_see_names(*key)
-        if not allowed[key]:
+    for code, name, may_see in zip(rows.index.tolist(), rows["name"].tolist(), shown):
+        if not may_see:
             hidden += 1
         elif len(named) < limit:
             named.append({"code": code, "name": name, "reason": group.reasons.get(code, "")})

@@ -213,11 +213,13 @@ def cmd_benchmark(args) -> int:
         print(f"No comparison: {message}", file=sys.stderr)
         return code
 
-    suffix = os.path.splitext(args.output or "")[1].lower().lstrip(".")
-    if args.format is None:
-        args.format = suffix if suffix in ("csv", "json", "xlsx") else "table"
-    elif suffix in ("csv", "json", "xlsx") and suffix != args.format:
-        return fail(f"--format {args.format} does not match the file name {args.output!r}")
+    from .importing.template import output_format
+
+    try:  # a file named report.txt gets the table: only .csv, .json and .xlsx name a format
+        args.format = output_format(args.format, args.output, ("csv", "json", "xlsx"), "table",
+                                    other_names=True)
+    except ValueError as exc:
+        return fail(str(exc))
     if args.format == "xlsx" and (not args.output or args.output == "-"):
         return fail("a workbook cannot go to the terminal: give -o FILE.xlsx")
     db = _database()
@@ -506,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--peer-group", default=None, metavar="NAME",
                        help="a saved peer group")
     group.add_argument("--neighbours", type=int, default=None, metavar="K",
-                       help="the K nearest services of the same sector")
+                       help="the K nearest services in the same sector and national return")
     p.add_argument("--neighbour-source", default="computed",
                    choices=("computed", "ace-nearest-neighbours"),
                    help="with --neighbours: nearest by population (computed) or ACE's lists")

@@ -47,6 +47,7 @@ from .formatting import format_number
 from .models import SECTORS
 from .queries import Viewer
 from .settings import Config
+from .state import SERVICE_CODE
 
 SAME = "="  # a filter (or sector) value meaning "the same as the own service"
 ANY_SECTOR = "any"  # the text form may say `sector:any` for "no sector limit"
@@ -66,7 +67,6 @@ MAX_NAME = 80  # saved group names
 QUANTILE_RANGE = (2, 10)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # attribute and metric names
-_CODE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")  # service codes, as in the URL state
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,99}$")
 _RESERVED = frozenset({"sector", "size", "nn", "nnsrc", "nnby", "nnscale", "manual", "all"})
 _ESCAPED = {"%": "%25", ";": "%3B", ",": "%2C", ":": "%3A"}
@@ -188,7 +188,7 @@ class PeerDefinition:
         if not isinstance(self.neighbour_scale, str) or self.neighbour_scale not in SCALES:
             raise ValueError("the neighbour scale is 'log' or 'linear'")
         manual = _as_tuple(self.manual, "manual codes")
-        if not all(isinstance(c, str) and _CODE.fullmatch(c) for c in manual) or \
+        if not all(isinstance(c, str) and SERVICE_CODE.fullmatch(c) for c in manual) or \
                 len(manual) > MAX_MANUAL or len(set(manual)) != len(manual):
             raise ValueError(f"up to {MAX_MANUAL} distinct service codes may be chosen by hand")
         object.__setattr__(self, "manual", manual)
@@ -421,7 +421,7 @@ def _parse_part(key: str, body: str, fields: dict[str, Any],
             fields["neighbour_scale"] = body.lower()
         else:
             codes = _values(body, "manual")
-            bad = [c for c in codes if not _CODE.fullmatch(c)]
+            bad = [c for c in codes if not SERVICE_CODE.fullmatch(c)]
             if bad:
                 raise ValueError(f"{_shown(bad[0])} is not a service code")
             if len(codes) > MAX_MANUAL:

@@ -12,7 +12,7 @@ from .periods import GRANULARITIES, PeriodRange, add_months, financial_year_rang
 from .periods import month_key, parse_month
 
 DASHBOARD_CATEGORIES = ("staffing", "finance", "activity", "impact")
-_CODE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+SERVICE_CODE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # a service code as links carry it (fullmatch)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def parse_state(query: dict) -> ViewState:
     service = _first(query.get("service"))
     if service is not None:
         service = str(service).strip()
-        if not _CODE.match(service):
+        if not SERVICE_CODE.fullmatch(service):
             problems.append("The service code in the link is not valid and was ignored.")
             service = None
     start = end = None

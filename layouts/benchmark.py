@@ -8,8 +8,7 @@ from dash import dcc, html
 
 from dashboard import context, peers, queries
 from dashboard.benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
-from dashboard.benchmark_view import (BenchmarkView, build_benchmark, parse_benchmark_state,
-                                      shared_tables)
+from dashboard.benchmark_view import BenchmarkView, cached_benchmark, parse_benchmark_state
 from dashboard.catalogue import CATALOGUE
 from dashboard.figures import (CONFIG, make_distribution_figure, make_peer_trend_figure,
                                make_ranked_figure, quartile_band)
@@ -348,12 +347,7 @@ def layout(**query) -> html.Div:
     ctx = context.current()
     viewer = context.current_viewer()
     state, problems = parse_benchmark_state(query)
-    candidates = ctx.cached(("peer-candidates", viewer),
-                            lambda: peers.load_candidates(ctx.db, viewer))
-    view = ctx.cached(("benchmark", viewer, state.to_query(), tuple(problems)),
-                      lambda: build_benchmark(ctx.db, viewer, ctx.config, state, problems,
-                                              candidates=candidates,
-                                              tables=shared_tables(ctx, viewer)))
+    view = cached_benchmark(ctx, viewer, state, problems)
     services = queries.list_services(ctx.db, viewer)
     search = view.state.to_query()
     fy_start = ctx.config.fy_start_for(view.service) if view.service else 4

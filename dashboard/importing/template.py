@@ -153,16 +153,18 @@ def template_filename(layout: str, fmt: str, sector: str | None = None) -> str:
     return f"shelfmark-template-{layout}{'-' + sector if sector else ''}.{fmt}"
 
 
-def template_format(requested: str | None, output: str | None) -> str:
-    """Choose the template's format: as requested, else by the output file's suffix, else CSV.
+def output_format(requested: str | None, output: str | None, formats: Sequence[str],
+                  default: str, *, other_names: bool = False) -> str:
+    """Choose a command's output format: as requested, else by the output file's suffix (one
+    of `formats`), else `default`.
 
     `output` None or "-" is standard output. Raise ValueError when the two disagree (csv
-    asked for, t.xlsx named), or when a file name's suffix says neither (t.xls) and nothing
-    was asked for.
+    asked for, t.xlsx named), or, unless `other_names`, when a file name's suffix says none
+    of `formats` (t.xls) and nothing was asked for.
     """
     to_file = bool(output) and output != "-"
     suffix = os.path.splitext(output)[1].lower().lstrip(".") if to_file else ""
-    named = suffix if suffix in TEMPLATE_FORMATS else None
+    named = suffix if suffix in formats else None
     if requested and named and requested != named:
         raise ValueError(f"--format {requested} does not match the file name {output!r}, "
                          f"which is {named.upper()}: drop --format, or name the file "
@@ -171,10 +173,17 @@ def template_format(requested: str | None, output: str | None) -> str:
         return requested
     if named:
         return named
-    if to_file:
+    if to_file and not other_names:
         raise ValueError(f"cannot tell the format from the file name {output!r}: name it "
-                         "*.csv or *.xlsx, or give --format csv or --format xlsx")
-    return "csv"
+                         f"{' or '.join('*.' + f for f in formats)}, or give "
+                         f"{' or '.join('--format ' + f for f in formats)}")
+    return default
+
+
+def template_format(requested: str | None, output: str | None) -> str:
+    """Choose the template's format: as requested, else by the output file's suffix, else CSV
+    (see output_format: a file named neither .csv nor .xlsx needs --format)."""
+    return output_format(requested, output, TEMPLATE_FORMATS, "csv")
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]] = ()) -> bytes:
