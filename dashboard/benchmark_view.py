@@ -17,6 +17,8 @@ from . import queries
 from .benchmark import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
                         ValueTable, compare, names_shown, value_table)
 from .catalogue import CATALOGUE, Catalogue
+from .figures import quartile_band
+from .formatting import currency_symbol, format_number, format_value, unit_label
 from .db import Database
 from .periods import PeriodRange, fy_label, fy_year, financial_year_range
 from .state import SERVICE_CODE
@@ -277,3 +279,59 @@ def benchmark_report(view: BenchmarkView, comparisons: list[Comparison] | None =
         normalisation=(f"{text} where a measure can be divided (rates and percentages as "
                        "reported)") if text else "as reported",
         comparisons=view.league if comparisons is None else comparisons)
+
+
+# --- the comparisons in words (page, snapshots) ------------------------------------------------
+
+def axis_title(c: Comparison) -> str:
+    """Name the unit and the denominator of a comparison's values."""
+    metric = CATALOGUE[c.metric]
+    if c.denominator:
+        return f"{metric.label} {c.denominator}"
+    return f"{metric.label} ({unit_label(metric)})" if unit_label(metric) != "Number" \
+        else metric.label
+
+
+def comparison_text(value, c: Comparison) -> str:
+    """Format a comparison's figure: as the measure is shown, or, divided by a denominator,
+    with three significant figures when small and the currency symbol for money."""
+    if value is None:
+        return "–"
+    metric = CATALOGUE[c.metric]
+    if not c.denominator:
+        return format_value(value, metric)
+    text = f"{value:.3g}" if 0 < abs(value) < 1 else format_number(value)
+    return f"{currency_symbol(metric)}{text}" if metric.unit == "currency" else text
+
+
+def percentile_text(value: float | None) -> str:
+    """Round a percentile to a whole number, but never to 0 or 100 when it is not exactly so
+    (99.8 for the 5th of 1,844 reads "99.8", not "100")."""
+    if value is None:
+        return "–"
+    whole = round(value)
+    if whole in (0, 100) and abs(value - whole) > 1e-9:
+        return f"{value:.1f}"
+    return f"{whole:.0f}"
+
+
+def league_rows(league: list[Comparison]) -> list[dict]:
+    """Return one table row per measure, with what the spine chart cell draws."""
+    rows = []
+    for c in league:
+        band = quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better)
+        rows.append({
+            "metric": c.metric, "measure": CATALOGUE[c.metric].name,
+            "own": comparison_text(c.own_value, c),
+            "median": "withheld" if c.withheld else comparison_text(c.median, c),
+            "rank": "withheld" if c.withheld else (c.rank_text or "–"),
+            "rank_n": None if c.withheld else c.rank,
+            "percentile": None if c.percentile is None else
+            float(percentile_text(c.percentile)),
+            "reporting": c.reporting_text, "per": c.denominator or "as reported",
+            "spine": None if c.withheld or c.median is None else {
+                "min": c.minimum, "q1": c.q1, "median": c.median, "q3": c.q3,
+                "max": c.maximum, "own": c.own_value, "band": band,
+                "reverse": c.higher_is_better is False},
+        })
+    return rows

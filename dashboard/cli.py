@@ -324,6 +324,78 @@ def _benchmark(db, args, fail) -> int:
     return 0
 
 
+def _target_period(db, args, service_code: str):
+    """Return the period a targets command names (--period or --from/--to), or raise."""
+    from .periods import PeriodRange, financial_year_range, parse_month
+    from .queries import ANONYMOUS, get_service
+
+    service = get_service(db, ANONYMOUS, service_code)
+    if service is None:
+        raise LookupError(f"there is no service {service_code!r}")
+    if args.period:
+        fy_start = load_config().fy_start_for(service)
+        return financial_year_range(parse_financial_year(args.period, fy_start), fy_start)
+    if args.start and args.end:
+        return PeriodRange(parse_month(args.start), parse_month(args.end))
+    raise ValueError("give --period 2024/25, or --from and --to months")
+
+
+def cmd_targets(args) -> int:
+    from .catalogue import CATALOGUE
+    from .formatting import format_value
+    from .queries import ANONYMOUS
+    from .targets import TargetError, delete_target, list_targets, set_target
+
+    db = _database()
+    try:
+        if args.action == "list":
+            shown = list_targets(db, ANONYMOUS, args.service)
+            if not shown:
+                print("No targets set.")
+                return 0
+            print(f"{'service':<12} {'period':<22} {'measure':<40} {'target':>14}")
+            for t in shown:
+                metric = CATALOGUE[t.metric] if t.metric in CATALOGUE else None
+                when = f"{t.period.start:%b %Y} to {t.period.end:%b %Y}"
+                name = metric.name if metric else t.metric
+                value = format_value(t.value, metric) if metric else f"{t.value:g}"
+                print(f"{t.service:<12} {when:<22} {name[:40]:<40} {value:>14}")
+            return 0
+        if not args.service or not args.metric:
+            print("Give --service and --metric.", file=sys.stderr)
+            return 2
+        metric = args.metric
+        if metric not in CATALOGUE:
+            by_name = {m.name.lower(): m.code for m in CATALOGUE.all()}
+            metric = by_name.get(metric.lower(), metric)
+        try:
+            period = _target_period(db, args, args.service)
+        except LookupError as exc:
+            print(f"No target changed: {exc}", file=sys.stderr)
+            return 1
+        if args.action == "set":
+            if args.value is None:
+                print("Give --value.", file=sys.stderr)
+                return 2
+            stored = set_target(db, ANONYMOUS, args.service, metric, period, args.value,
+                                note=args.note or "", created_by=args.user)
+            print(f"Target set: {args.service} {CATALOGUE[metric].name} "
+                  f"{period.start:%b %Y} to {period.end:%b %Y}: "
+                  f"{format_value(stored.value, CATALOGUE[metric])}")
+            return 0
+        if delete_target(db, ANONYMOUS, args.service, metric, period):
+            print(f"Target removed: {args.service} {metric} {period.start:%b %Y} to "
+                  f"{period.end:%b %Y}")
+            return 0
+        print("There was no such target.", file=sys.stderr)
+        return 1
+    except (TargetError, ValueError) as exc:
+        print(f"No target changed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+
+
 def cmd_bench(args) -> int:
     from . import bench
 
@@ -521,6 +593,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None,
                    help="file to write [default: standard output; xlsx needs a file]")
     p.set_defaults(func=cmd_benchmark)
+
+    p = add("targets", help="list, set or remove services' targets",
+            description="Targets are shown on the executive view and in snapshots beside last "
+            "year and the peer median, for a view whose period is exactly the target's. "
+            "Exit status: 0 done, 1 unknown service or no such target, 2 bad arguments.")
+    p.add_argument("action", choices=("list", "set", "delete"), help="what to do")
+    p.add_argument("--service", default=None, metavar="CODE", help="the service")
+    p.add_argument("--metric", default=None, metavar="CODE",
+                   help="the measure: a code (see `catalogue`) or a measure's name")
+    p.add_argument("--period", default=None, metavar="YEAR",
+                   help="a financial year, 2024/25 or 2024 (the year it starts in)")
+    p.add_argument("--from", dest="start", default=None, metavar="YYYY-MM",
+                   help="first month (instead of --period)")
+    p.add_argument("--to", dest="end", default=None, metavar="YYYY-MM",
+                   help="last month (instead of --period)")
+    p.add_argument("--value", type=float, default=None, help="the target (set)")
+    p.add_argument("--note", default=None, help="a note kept with the target (set)")
+    p.add_argument("--user", default=os.environ.get("USER", "cli"),
+                   help="who sets the target, recorded with it")
+    p.set_defaults(func=cmd_targets)
 
     p = add("catalogue", help="list the metric catalogue",
                        description="List every stored and derived metric.")

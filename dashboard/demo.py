@@ -613,7 +613,8 @@ def seed_demo(
     Raise ValueError if the demo source already exists.
     """
     seed = default_seed() if seed is None else int(seed)
-    return _seed(
+    profiles = make_profiles(n_services, seed)
+    batch = _seed(
         db,
         source={
             "code": DEMO_SOURCE_CODE,
@@ -622,7 +623,7 @@ def seed_demo(
             "public": False,
             "description": DEMO_SOURCE_DESCRIPTION,
         },
-        profiles=make_profiles(n_services, seed),
+        profiles=profiles,
         seed=seed,
         end_fy=end_fy,
         years=years,
@@ -631,6 +632,48 @@ def seed_demo(
         created_by=created_by,
         note=DEMO_SOURCE_NAME,
     )
+    if years >= 2:
+        seed_targets(db, [p.code for p in profiles], end_fy)
+    return batch
+
+
+# Demo targets for the last year, from the year before: (measure, change, how). "ratio" scales
+# the earlier figure, "points" adds percentage points.
+DEMO_TARGETS = (("searches", 1.05, "ratio"), ("trained_total", 1.05, "ratio"),
+                ("registered_pct", 2.0, "points"), ("cost_per_search", 0.95, "ratio"))
+
+
+def seed_targets(db: Database, codes: Sequence[str], end_fy: int) -> int:
+    """Give each demo service targets for financial year `end_fy`, set from the year before
+    (5% more searches and people trained, 2 points more registered users, 5% lower cost per
+    search), as a service setting its annual plan would; return how many were stored."""
+    from .compute import metric_values
+    from .catalogue import CATALOGUE
+    from .periods import PeriodRange
+    from .queries import ANONYMOUS, aggregate
+    from .targets import TargetInfo, set_targets
+
+    fy_start = load_config().fy_start_month("nhs")
+    year = PeriodRange(dt.date(end_fy, fy_start, 1), add_months(dt.date(end_fy, fy_start, 1), 11))
+    before = year.shifted(-12)
+    wanted = [code for code, _, _ in DEMO_TARGETS]
+    stored = CATALOGUE.stored_codes_for(wanted)
+    targets = []
+    for code in codes:
+        values = metric_values(aggregate(db, ANONYMOUS, code, stored, before, "range", fy_start),
+                               wanted)
+        found = dict(zip(values["metric"], values["value"]))
+        for metric, change, how in DEMO_TARGETS:
+            if metric not in found:
+                continue
+            earlier = float(found[metric])
+            if how == "points":
+                target = round(min(100.0, earlier + change), 1)
+            else:
+                target = float(round(earlier * change, -1 if earlier >= 100 else 0))
+            targets.append(TargetInfo(code, metric, year, target, "Demo target (synthetic)",
+                                      "shelfmark seed-demo"))
+    return len(set_targets(db, ANONYMOUS, targets))
 
 
 def seed_scale(

@@ -377,3 +377,134 @@ def make_peer_trend_figure(points: list[dict], own_label: str, title: str, axis_
                      xaxis={"type": "category", "title": {"text": "Financial year"}},
                      yaxis={"title": {"text": axis_title}})
     return {"data": traces, "layout": layout}
+
+
+# --- executive view ---------------------------------------------------------------------------
+
+GOOD_COLOUR = "#009E73"   # Okabe-Ito bluish green
+BAD_COLOUR = "#D55E00"    # Okabe-Ito vermillion
+NEUTRAL_COLOUR = "#7f8c96"
+ASSESSMENT_WORDS = {"good": "better", "bad": "worse", "neutral": "no better direction"}
+
+
+def make_change_figure(rows: list[dict], title: str, height: int | None = None) -> dict:
+    """Draw each measure's change on the earlier period as a bar left or right of zero.
+
+    `rows`: dicts with label, pct (the % change), assessment (good/bad/neutral) and text (the
+    change as the tiles say it). Colour says better or worse, and so do the words beside each
+    bar, so colour is never the only cue.
+    """
+    rows = rows[::-1]  # plotly draws the first bar at the bottom
+    colours = {"good": GOOD_COLOUR, "bad": BAD_COLOUR, "neutral": NEUTRAL_COLOUR}
+    values = [r["pct"] for r in rows]
+    reach = max([abs(v) for v in values] or [1]) * 1.45 or 1
+    trace = {"type": "bar", "orientation": "h", "x": values, "y": [r["label"] for r in rows],
+             "marker": {"color": [colours[r["assessment"]] for r in rows]},
+             "text": [f"{r['text']} ({ASSESSMENT_WORDS[r['assessment']]})" for r in rows],
+             "textposition": "outside", "cliponaxis": False,
+             "customdata": [r["label"] for r in rows],
+             "hovertemplate": "%{customdata}: %{text}<extra></extra>"}
+    layout = _layout(title, height or max(260, 110 + 44 * len(rows)), showlegend=False,
+                     xaxis={"title": {"text": "Change (%)"}, "ticksuffix": "%",
+                            "range": [-reach, reach], "zeroline": True,
+                            "zerolinecolor": MUTED, "zerolinewidth": 1.5, "showgrid": True,
+                            "gridcolor": GRID},
+                     yaxis={"automargin": True, "ticksuffix": "  ", "showgrid": False,
+                            "rangemode": "normal"},
+                     margin={"l": 20, "r": 30, "t": 64, "b": 50})
+    return {"data": [trace], "layout": layout}
+
+
+def make_standing_figure(rows: list[dict], title: str, height: int | None = None) -> dict:
+    """Draw where the service stands among similar services on each measure: a 0–100 scale
+    of the share of peers it does better than, the middle half shaded, better to the right.
+
+    `rows`: dicts with label, better_than (0–100), band (best/middle/worst/none) and text.
+    """
+    rows = rows[::-1]
+    labels = [r["label"] for r in rows]
+    traces = [{
+        "type": "bar", "orientation": "h", "x": [100] * len(rows), "y": labels,
+        "marker": {"color": "rgba(0,114,178,0.07)", "line": {"width": 0}},
+        "hoverinfo": "skip", "showlegend": False, "width": 0.5,
+    }, {
+        "type": "scatter", "mode": "markers+text", "x": [r["better_than"] for r in rows],
+        "y": labels, "text": [r["text"] for r in rows], "textposition": "top center",
+        "textfont": {"size": 12, "color": TEXT},
+        "marker": {"symbol": "diamond", "size": 15,
+                   "color": [QUARTILE_COLOURS[r["band"]] for r in rows],
+                   "line": {"color": "white", "width": 1.5}},
+        "customdata": labels, "showlegend": False,
+        "hovertemplate": "%{customdata}: %{text}<extra></extra>",
+    }]
+    layout = _layout(title, height or max(260, 120 + 48 * len(rows)), showlegend=False,
+                     barmode="overlay",
+                     xaxis={"title": {"text": "Share of similar services this one does better "
+                                              "than (%)"},
+                            "range": [-4, 104], "tickvals": [0, 25, 50, 75, 100],
+                            "ticksuffix": "%", "showgrid": True, "gridcolor": GRID,
+                            "zeroline": False},
+                     yaxis={"automargin": True, "ticksuffix": "  ", "showgrid": False,
+                            "rangemode": "normal"},
+                     margin={"l": 20, "r": 30, "t": 64, "b": 56})
+    layout["shapes"] = [
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": 25, "x1": 75, "y0": 0, "y1": 1,
+         "fillcolor": BAND_COLOUR, "line": {"width": 0}, "layer": "below"},
+        {"type": "line", "xref": "x", "yref": "paper", "x0": 50, "x1": 50, "y0": 0, "y1": 1,
+         "line": {"color": PEER_COLOUR, "dash": "dash", "width": 1.5}},
+    ]
+    layout["annotations"] = [{"x": 50, "y": 1, "xref": "x", "yref": "paper",
+                              "text": "peer median", "showarrow": False, "yanchor": "bottom",
+                              "font": {"size": 11, "color": PEER_COLOUR}}]
+    return {"data": traces, "layout": layout}
+
+
+def make_league_figure(rows: list[dict], title: str, height: int | None = None) -> dict:
+    """Draw the league table's spine charts: per measure, the peers' range (pale), middle half
+    (darker) and median (line) scaled so the median sits in the middle, and the service as a
+    diamond coloured by its quarter; better is always to the right (as the page's table).
+
+    `rows`: dicts with label, min, q1, median, q3, max, own, band, reverse (lower is better).
+    """
+    rows = rows[::-1]
+    labels = [r["label"] for r in rows]
+    traces, shapes = [], []
+
+    def scale(value, r):
+        spread = max(r["max"] - r["median"], r["median"] - r["min"]) or 1.0
+        position = 50 + 50 * (value - r["median"]) / spread
+        return 100 - position if r["reverse"] else position
+
+    own_x, own_text, own_colour = [], [], []
+    for i, r in enumerate(rows):
+        lo, hi = sorted((scale(r["min"], r), scale(r["max"], r)))
+        q_lo, q_hi = sorted((scale(r["q1"], r), scale(r["q3"], r)))
+        shapes += [
+            {"type": "rect", "x0": lo, "x1": hi, "y0": i - 0.22, "y1": i + 0.22,
+             "fillcolor": "rgba(0,114,178,0.15)", "line": {"width": 0}, "layer": "below"},
+            {"type": "rect", "x0": q_lo, "x1": q_hi, "y0": i - 0.22, "y1": i + 0.22,
+             "fillcolor": "rgba(0,114,178,0.38)", "line": {"width": 0}, "layer": "below"},
+            {"type": "line", "x0": 50, "x1": 50, "y0": i - 0.3, "y1": i + 0.3,
+             "line": {"color": PEER_COLOUR, "width": 2}},
+        ]
+        own_x.append(None if r["own"] is None else max(0, min(100, scale(r["own"], r))))
+        own_text.append(r.get("text", ""))
+        own_colour.append(QUARTILE_COLOURS[r["band"]])
+    for shape in shapes:
+        shape.update(xref="x", yref="y")
+    traces.append({"type": "scatter", "mode": "markers", "x": own_x, "y": labels,
+                   "marker": {"symbol": "diamond", "size": 14, "color": own_colour,
+                              "line": {"color": "white", "width": 1.5}},
+                   "text": own_text, "customdata": labels, "showlegend": False,
+                   "hovertemplate": "%{customdata}: %{text}<extra></extra>"})
+    layout = _layout(title, height or max(260, 120 + 40 * len(rows)), showlegend=False,
+                     xaxis={"range": [-2, 102], "showticklabels": True,
+                            "tickvals": [2, 50, 98],
+                            "ticktext": ["worse", "peer median", "better"],
+                            "showgrid": False, "zeroline": False},
+                     yaxis={"automargin": True, "ticksuffix": "  ", "showgrid": False,
+                            "rangemode": "normal", "type": "category",
+                            "categoryorder": "array", "categoryarray": labels},
+                     margin={"l": 20, "r": 30, "t": 64, "b": 50})
+    layout["shapes"] = shapes
+    return {"data": traces, "layout": layout}

@@ -186,3 +186,30 @@ class PeerGroupRecord(Base):
         DateTime(timezone=True), server_default=func.now()
     )
     created_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Target(Base):
+    """A service's target for a measure over a period (usually a financial year).
+
+    Stored by catalogue code, so derived measures (a cost per search, a staff ratio) can have
+    targets too. A target applies to a view whose period is exactly its period.
+    """
+
+    __tablename__ = "target"
+    __table_args__ = (
+        UniqueConstraint("service_id", "metric_code", "period_start", "period_end",
+                         name="uq_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                            index=True)
+    metric_code: Mapped[str] = mapped_column(String(64))
+    period_start: Mapped[dt.date] = mapped_column(Date)   # first month
+    period_end: Mapped[dt.date] = mapped_column(Date)     # last month (inclusive)
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    created_by: Mapped[str] = mapped_column(String(200), default="")

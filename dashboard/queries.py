@@ -181,6 +181,23 @@ def reported_metrics(db: Database, viewer: Viewer, service_code: str) -> dict[st
     return reported
 
 
+def data_as_of(db: Database, viewer: Viewer, service_code: str) -> dt.datetime | None:
+    """Return when a service's figures were last changed: the newest committed import batch
+    holding any of them (None when it has none)."""
+    batches = (
+        select(Observation.batch_id).distinct()
+        .join(Service, Observation.service_id == Service.id)
+        .where(Service.code == service_code, _visible_services(viewer))
+    )
+    stmt = select(func.max(ImportBatch.created_at)).where(
+        ImportBatch.id.in_(batches), ImportBatch.status == "committed")
+    with db.session() as session:
+        value = session.scalar(stmt)
+    if isinstance(value, str):  # SQLite without type affinity
+        value = dt.datetime.fromisoformat(value)
+    return value
+
+
 def data_version(db: Database, viewer: Viewer) -> str:
     """Return a token that changes whenever figures are added, replaced or undone."""
     del viewer  # the version of the whole store: it reveals no figures

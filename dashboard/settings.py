@@ -103,7 +103,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ORGANISATION_NAME",
         "",
-        "Optional organisation name shown in the header.",
+        "Optional organisation name shown in the header and on every snapshot (PDF, slides, "
+        "images, HTML).",
+    ),
+    Setting(
+        "ORGANISATION_LOGO",
+        "",
+        "Optional path to the organisation's logo (PNG or JPEG, at most 2 MB), shown in the "
+        "header and on every snapshot. A relative path is read from the project folder.",
     ),
     Setting("HOST", "127.0.0.1", "Address `make run` binds to."),
     Setting("PORT", 8050, "Port `make run` listens on.", int),
@@ -163,3 +170,35 @@ def load_config(overrides: dict[str, Any] | None = None, environ=None) -> Config
     for key, value in (overrides or {}).items():
         values[key] = value
     return Config(values)
+
+
+LOGO_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def logo_path(config: Config) -> Path | None:
+    """Return the organisation logo's file if the setting names a usable one, else None.
+
+    The file must exist, be a PNG or JPEG by name and by content, and be at most 2 MB; anything
+    else is ignored (and logged), so a bad setting never breaks a page or a download.
+    """
+    import logging
+
+    raw = str(config.get("ORGANISATION_LOGO") or "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    log = logging.getLogger("shelfmark")
+    try:
+        if path.suffix.lower() not in LOGO_SUFFIXES or not path.is_file() or \
+                path.stat().st_size > LOGO_MAX_BYTES:
+            raise ValueError("not a PNG or JPEG file of at most 2 MB")
+        head = path.read_bytes()[:8]
+        if not (head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff")):
+            raise ValueError("the file's content is not PNG or JPEG")
+    except (OSError, ValueError) as exc:
+        log.warning("ORGANISATION_LOGO=%s is ignored: %s", raw, exc)
+        return None
+    return path

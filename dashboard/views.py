@@ -242,6 +242,20 @@ PAGES_BY_SECTOR: dict[str, dict[str, PageSpec]] = {
     "public": _public_pages(),
 }
 PAGE_ORDER = ("overview", "staffing", "finance", "activity", "impact")
+# The executive view: a handful of headline figures for a board paper (no panels of its own;
+# dashboard.executive adds targets, peers and captions). Not in the navigation's page order.
+EXECUTIVE_KPIS = {
+    "nhs": ("searches", "enquiries_total", "trained_total", "eresource_sessions",
+            "registered_pct", "impact_patient_care_pct", "exp_total", "qualified_ratio"),
+    "public": ("visits", "pls_circulation", "loans", "pls_programme_attendance",
+               "pls_registered_borrowers", "ace_active_users", "pls_exp_total_operating",
+               "pls_total_staff_fte"),
+}
+for _sector, _codes in EXECUTIVE_KPIS.items():
+    PAGES_BY_SECTOR[_sector]["executive"] = PageSpec(
+        "executive", "Executive summary", "/executive", None,
+        "The headline figures for a board paper: each against last year, its target and "
+        "similar services.", _codes, ())
 
 
 def page_spec(page_key: str, sector: str | None) -> PageSpec:

@@ -8,11 +8,13 @@ from dash import dcc, html
 
 from dashboard import context, peers, queries
 from dashboard.benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
-from dashboard.benchmark_view import BenchmarkView, cached_benchmark, parse_benchmark_state
+from dashboard.benchmark_view import (BenchmarkView, axis_title, cached_benchmark, league_rows,
+                                      parse_benchmark_state, percentile_text)
+from dashboard.benchmark_view import comparison_text as _value
 from dashboard.catalogue import CATALOGUE
 from dashboard.figures import (CONFIG, make_distribution_figure, make_peer_trend_figure,
                                make_ranked_figure, quartile_band)
-from dashboard.formatting import currency_symbol, format_number, format_value, unit_label
+from dashboard.formatting import format_number
 from dashboard.periods import fy_label
 
 from . import ids
@@ -30,27 +32,6 @@ SAME_OPTIONS = {"nhs": [_SOURCE, ("org_type", "Same type of organisation"),
                            ("region", "Same region")],
                 "academic": [_SOURCE, ("region", "Same region")],
                 "other": [_SOURCE, ("region", "Same region")]}
-
-
-def axis_title(c: Comparison) -> str:
-    """Name the unit and the denominator of a comparison's values."""
-    metric = CATALOGUE[c.metric]
-    if c.denominator:
-        return f"{metric.label} {c.denominator}"
-    return f"{metric.label} ({unit_label(metric)})" if unit_label(metric) != "Number" \
-        else metric.label
-
-
-def _value(value, c: Comparison) -> str:
-    """Format a comparison's figure: as the measure is shown, or, divided by a denominator,
-    with three significant figures when small and the currency symbol for money."""
-    if value is None:
-        return "–"
-    metric = CATALOGUE[c.metric]
-    if not c.denominator:
-        return format_value(value, metric)
-    text = f"{value:.3g}" if 0 < abs(value) < 1 else format_number(value)
-    return f"{currency_symbol(metric)}{text}" if metric.unit == "currency" else text
 
 
 def _has(service, name: str) -> bool:
@@ -194,39 +175,6 @@ LEAGUE_COLUMNS = [  # own and median values of different measures do not sort ag
     {"field": "per", "headerName": "Per", "width": 170, "wrapText": True,
      "autoHeight": True, "cellClass": "cell-wrap", "sortable": False},
 ]
-
-
-def percentile_text(value: float | None) -> str:
-    """Round a percentile to a whole number, but never to 0 or 100 when it is not exactly so
-    (99.8 for the 5th of 1,844 reads "99.8", not "100")."""
-    if value is None:
-        return "–"
-    whole = round(value)
-    if whole in (0, 100) and abs(value - whole) > 1e-9:
-        return f"{value:.1f}"
-    return f"{whole:.0f}"
-
-
-def league_rows(league: list[Comparison]) -> list[dict]:
-    """Return one table row per measure, with what the spine chart cell draws."""
-    rows = []
-    for c in league:
-        band = quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better)
-        rows.append({
-            "metric": c.metric, "measure": CATALOGUE[c.metric].name,
-            "own": _value(c.own_value, c),
-            "median": "withheld" if c.withheld else _value(c.median, c),
-            "rank": "withheld" if c.withheld else (c.rank_text or "–"),
-            "rank_n": None if c.withheld else c.rank,
-            "percentile": None if c.percentile is None else
-            float(percentile_text(c.percentile)),
-            "reporting": c.reporting_text, "per": c.denominator or "as reported",
-            "spine": None if c.withheld or c.median is None else {
-                "min": c.minimum, "q1": c.q1, "median": c.median, "q3": c.q3,
-                "max": c.maximum, "own": c.own_value, "band": band,
-                "reverse": c.higher_is_better is False},
-        })
-    return rows
 
 
 def members(view: BenchmarkView) -> html.Details | None:

@@ -180,3 +180,24 @@ def imls_db(request, tmp_path_factory, imls_data):
     cleanup()
 
 
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_db(request, tmp_path_factory):
+    """A database with a small demo seed (12 services, 2 years, demo targets), per backend."""
+    from dashboard import demo
+
+    db, cleanup = _backend_database(request.param, tmp_path_factory)
+    demo.seed_demo(db, seed=20240401, n_services=12, years=2)
+    yield db
+    cleanup()
+
+
+@pytest.fixture(scope="module")
+def demo_ctx(demo_db):
+    """An app context (database, default settings, no cache) over the demo database."""
+    from dashboard.context import AppContext
+    from dashboard.settings import load_config
+
+    return AppContext(demo_db, load_config({"DATABASE_URL": demo_db.url,
+                                            "CACHE_TYPE": "NullCache"}), None)

@@ -496,7 +496,7 @@ def test_same_as_mine_offers_only_attributes_the_service_has(tmp_path):
 
 
 def test_percentiles_never_round_to_the_ends():
-    from layouts.benchmark import percentile_text
+    from dashboard.benchmark_view import percentile_text
 
     assert [percentile_text(v) for v in (None, 0.0, 0.2, 37.4, 62.5, 99.8, 100.0)] == \
         ["–", "0", "0.2", "37", "62", "99.8", "100"]

@@ -1,0 +1,607 @@
+"""Build a Snapshot from a view's address: the page and its query, as the URL carries them.
+
+The address is untrusted (a pasted link, an uploaded view.json, a callback payload): it is
+read by the same parsers the pages use, and anything else is refused with a clear message
+(`SnapshotError`). The figures come from the same functions and caches as the pages, so a
+download always shows what the screen shows.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pandas as pd
+
+from .. import queries
+from ..benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, denominator_text
+from ..benchmark_export import BENCHMARK_COLUMNS, benchmark_rows
+from ..benchmark_view import (axis_title, benchmark_report, cached_benchmark,
+                              comparison_text, parse_benchmark_state, percentile_text)
+from ..captions import Facts, caption_label, headline_caption, ordinal
+from ..catalogue import CATALOGUE
+from ..executive import ICONS, ExecutiveView, build_executive, parse_executive_state
+from ..figures import (make_change_figure, make_distribution_figure, make_league_figure,
+                       make_panel_figure, make_peer_trend_figure, make_ranked_figure,
+                       make_standing_figure, quartile_band)
+from ..formatting import change_text, format_value, unit_label
+from ..periods import GRANULARITY_LABELS
+from ..settings import logo_path
+from ..state import parse_state
+from ..targets import targets_for
+from ..views import PAGE_ORDER, DashboardView, build_view, page_spec
+from .describe import panel_alt_text, panel_caption, panel_table
+from .model import STATE_VERSION, Definition, Headline, Snapshot, SnapshotPanel
+
+PAGE_PATHS = {**{key: page_spec(key, "nhs").path for key in PAGE_ORDER},
+              "benchmark": "/benchmark", "executive": "/executive"}
+PATH_PAGES = {path: key for key, path in PAGE_PATHS.items()}
+PAGE_KEYS = {  # the query parameters each page reads
+    **{key: ("service", "from", "to", "granularity", "categories") for key in PAGE_ORDER},
+    "benchmark": ("service", "fy", "peers", "per", "metric"),
+    "executive": ("service", "from", "to", "peers"),
+}
+MAX_URL = 8000
+MAX_STATE_BYTES = 100_000
+MAX_VALUE = 4000
+THIS_SERVICE = "This service"
+
+
+class SnapshotError(ValueError):
+    """A view address or view-state file cannot be used; the message says why."""
+
+
+# --- the view's address -------------------------------------------------------------------------
+
+def clean_query(page: str, query: dict) -> dict[str, str]:
+    """Keep the parameters a page reads, as short strings (first value of repeated ones)."""
+    kept = {}
+    for key in PAGE_KEYS[page]:
+        value = query.get(key)
+        if isinstance(value, (list, tuple)):
+            value = value[0] if value else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and value and len(value) <= MAX_VALUE:
+            kept[key] = value
+    return kept
+
+
+def parse_url(url) -> tuple[str, dict[str, str]]:
+    """Read a page address ("/finance?service=..." or a whole link) into page and query."""
+    if not isinstance(url, str) or not url.strip():
+        raise SnapshotError("Give the address of a Shelfmark page, such as "
+                            "/finance?service=DEMO003.")
+    if len(url) > MAX_URL:
+        raise SnapshotError(f"The address is too long (over {MAX_URL:,} characters).")
+    parts = urlsplit(url.strip())
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    if path not in PATH_PAGES:
+        pages = ", ".join(sorted(PATH_PAGES))
+        raise SnapshotError(f"{path!r} is not a page a snapshot can be made of; use one of "
+                            f"{pages}.")
+    page = PATH_PAGES[path]
+    return page, clean_query(page, parse_qs(parts.query))
+
+
+def page_url(page: str, query: dict[str, str]) -> str:
+    """Return the address that re-opens a view."""
+    search = urlencode(clean_query(page, query))
+    return PAGE_PATHS[page] + (f"?{search}" if search else "")
+
+
+def view_state(page: str, query: dict[str, str], title: str = "") -> dict:
+    """Return the view-state JSON (as a dict) that re-opens a view."""
+    query = clean_query(page, query)
+    return {"shelfmark_view": STATE_VERSION, "page": page, "path": PAGE_PATHS[page],
+            "query": query, "url": page_url(page, query), "title": title}
+
+
+def read_view_state(raw) -> tuple[str, dict[str, str]]:
+    """Read an uploaded or saved view-state file (bytes, text or dict) into page and query."""
+    if isinstance(raw, (bytes, bytearray)):
+        if len(raw) > MAX_STATE_BYTES:
+            raise SnapshotError("This file is too big to be a Shelfmark view (view.json files "
+                                "are a few hundred bytes).")
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SnapshotError("This is not a Shelfmark view file: it is not text.") from None
+    if isinstance(raw, str):
+        if len(raw) > MAX_STATE_BYTES:
+            raise SnapshotError("This file is too big to be a Shelfmark view.")
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise SnapshotError("This is not a Shelfmark view file: it is not JSON. Use the "
+                                "view.json from a snapshot's ZIP bundle.") from None
+    if not isinstance(raw, dict) or "shelfmark_view" not in raw:
+        raise SnapshotError("This is not a Shelfmark view file: it has no 'shelfmark_view' "
+                            "entry. Use the view.json from a snapshot's ZIP bundle.")
+    if raw.get("shelfmark_view") != STATE_VERSION:
+        raise SnapshotError(f"This view file has version {raw.get('shelfmark_view')!r}; this "
+                            f"Shelfmark reads version {STATE_VERSION}.")
+    page = raw.get("page")
+    if not isinstance(page, str) or page not in PAGE_PATHS:
+        raise SnapshotError("This view file names no page Shelfmark knows ('page' should be "
+                            f"one of {', '.join(PAGE_PATHS)}).")
+    query = raw.get("query", {})
+    if not isinstance(query, dict):
+        raise SnapshotError("This view file's 'query' must be an object of filter values.")
+    return page, clean_query(page, query)
+
+
+# --- words shared by every kind of page ---------------------------------------------------------
+
+def _definitions(codes) -> list[Definition]:
+    names = CATALOGUE.names()
+    found = []
+    for code in dict.fromkeys(codes):
+        if code not in CATALOGUE:
+            continue
+        metric = CATALOGUE[code]
+        text = metric.definition
+        if metric.derived:
+            text = f"{text} Computed as {metric.formula(names)}.".strip()
+        found.append(Definition(code, metric.name, text, unit_label(metric), metric.source))
+    return found
+
+
+def _subtitle(service) -> str:
+    details = [d for d in (service.org_type and service.org_type.title(), service.region) if d]
+    if service.population:
+        details.append(f"{service.population:,.0f} {service.population_unit or ''} served".replace(
+            "  ", " "))
+    return " · ".join(details)
+
+
+def _base(ctx, viewer, page: str, query: dict, service, title: str, period_label: str) -> Snapshot:
+    url = page_url(page, query)
+    snapshot = Snapshot(title=title, page=page, url=url, state=view_state(page, query, title),
+                        period_label=period_label,
+                        organisation=str(ctx.config.get("ORGANISATION_NAME") or ""),
+                        logo=logo_path(ctx.config))
+    if service is not None:
+        snapshot.service_code = service.code
+        snapshot.service_name = service.name
+        snapshot.subtitle = _subtitle(service)
+        snapshot.source = service.source_name
+        snapshot.synthetic = service.synthetic
+        snapshot.data_as_of = queries.data_as_of(ctx.db, viewer, service.code)
+    return snapshot
+
+
+def _period_words(state) -> str:
+    if not state.start or not state.end:
+        return ""
+    if state.start == state.end:
+        return f"{state.start:%b %Y}"
+    return f"{state.start:%b %Y} to {state.end:%b %Y}"
+
+
+def _service_filter(service) -> tuple[str, str]:
+    return ("Library service", f"{service.name} ({service.code})")
+
+
+# --- dashboard pages ----------------------------------------------------------------------------
+
+def kpi_headline(item, view: DashboardView, target: float | None = None,
+                 icon: str = "") -> Headline:
+    """Put a dashboard KPI tile into words, with its caption and the target where there is one."""
+    kpi, metric = item.kpi, item.metric
+    if kpi.direction is not None:
+        change = (f"{change_text(kpi, metric)} vs {view.comparison_label} "
+                  f"({format_value(kpi.previous, metric)})")
+    elif kpi.value is not None and kpi.previous_incomplete:
+        change = (f"No comparison: {view.comparison_label} is incomplete "
+                  f"({kpi.previous_coverage:.0%} reported)")
+    elif kpi.value is not None:
+        change = f"No figure for {view.comparison_label} to compare"
+    else:
+        change = ""
+    facts = Facts(metric, kpi.value, view.period_label,
+                  kpi.previous if kpi.change is not None else None, view.comparison_label,
+                  target=target)
+    details = []
+    if target is not None:
+        details.append(f"Target {format_value(target, metric)}")
+    if getattr(metric, "benchmark", None):
+        details.append(f"National benchmark {format_value(metric.benchmark, metric)}")
+    if kpi.coverage is not None and kpi.coverage < 1:
+        details.append(f"{kpi.coverage:.0%} of periods reported")
+    return Headline(kpi.code, kpi.label, format_value(kpi.value, metric), change,
+                    kpi.assessment, headline_caption(facts), icon or ICONS.get(kpi.code, ""),
+                    tuple(details))
+
+
+def snapshot_panel(data) -> SnapshotPanel:
+    """Turn a dashboard panel's data into a snapshot panel."""
+    return SnapshotPanel(
+        key=data.panel.key, title=data.title, caption=panel_caption(data),
+        description=data.panel.description,
+        figure=None if data.empty_message else make_panel_figure(data),
+        table=panel_table(data), metrics=tuple(data.panel.metrics),
+        alt_text=panel_alt_text(data), notes=tuple(data.notes),
+        empty_message=data.empty_message)
+
+
+def _dashboard(ctx, viewer, page: str, query: dict) -> Snapshot:
+    state = parse_state(query)
+    view = ctx.cached(("view", page, state.to_query(), viewer),
+                      lambda: build_view(ctx.db, viewer, ctx.config, page, state))
+    service = view.service
+    title = f"{view.page.title}: {view.period_label}" if view.period_label else view.page.title
+    shown_query = parse_qs(view.state.to_query().lstrip("?")) if service else query
+    snapshot = _base(ctx, viewer, page, shown_query, service, title, view.period_label)
+    snapshot.messages = tuple(view.messages)
+    if service is None:
+        snapshot.empty_message = view.empty_message
+        return snapshot
+    filters = [_service_filter(service),
+               ("Period", f"{_period_words(view.state)} ({view.period_label})"),
+               ("Compared with", view.comparison_label),
+               ("Shown by", GRANULARITY_LABELS[view.state.granularity])]
+    if page == "overview":
+        filters.append(("Categories", ", ".join(c.title() for c in view.state.categories)
+                        or "none"))
+    snapshot.filters = tuple(filters)
+    if view.empty_message:
+        snapshot.empty_message = view.empty_message
+        return snapshot
+    targets = targets_for(ctx.db, viewer, service.code, view.state.period)
+    snapshot.headlines = [kpi_headline(item, view, targets.get(item.kpi.code))
+                          for item in view.kpis]
+    snapshot.panels = [snapshot_panel(data) for data in view.panels]
+    codes = [h.code for h in snapshot.headlines] + [m for p in snapshot.panels
+                                                    for m in p.metrics]
+    snapshot.definitions = _definitions(codes)
+    snapshot.footnotes = (
+        f"Each figure is compared with the same period a year earlier ({view.comparison_label})"
+        "; a total is not compared with an earlier period that is less complete.",
+        "Missing months are never counted as zero; incomplete periods are marked.",
+    )
+    return snapshot
+
+
+# --- the Benchmark page -------------------------------------------------------------------------
+
+def _peer_table(c, own_label: str = THIS_SERVICE) -> pd.DataFrame:
+    rows = [(own_label, c.own_value, True)] if c.own_value is not None else []
+    rows += [(p.label, p.value, False) for p in c.peers]
+    ascending = c.higher_is_better is False
+    rows.sort(key=lambda r: (r[1] if ascending else -r[1], r[0]))
+    return pd.DataFrame({"Rank (1 = best)": range(1, len(rows) + 1),
+                         "Service": [r[0] for r in rows],
+                         "Value": [r[1] for r in rows],
+                         "This service": ["yes" if r[2] else "" for r in rows]})
+
+
+def _benchmark(ctx, viewer, query: dict) -> Snapshot:
+    state, problems = parse_benchmark_state(query)
+    view = cached_benchmark(ctx, viewer, state, problems)
+    service = view.service
+    title = f"Benchmark: {view.period_label}" if view.period_label else "Benchmark"
+    shown = parse_qs(view.state.to_query().lstrip("?")) if service else query
+    snapshot = _base(ctx, viewer, "benchmark", shown, service, title, view.period_label)
+    snapshot.messages = tuple(view.messages)
+    if service is None or view.empty_message or view.focus is None:
+        snapshot.empty_message = view.empty_message or "There is nothing to compare."
+        if service is not None:
+            snapshot.filters = (_service_filter(service),)
+        return snapshot
+    c = view.focus
+    metric = CATALOGUE[c.metric]
+    per_text = denominator_text(view.state.per, service.sector, service.population_unit)
+    group_text = view.group.description if view.group else ""
+    snapshot.filters = (
+        _service_filter(service), ("Financial year", view.period_label),
+        ("Measure", metric.name),
+        ("Show figures", f"{NORMALISATION_LABELS[view.state.per]}"
+                         + (f" ({per_text})" if per_text else "")),
+        ("Peer group", group_text),
+    )
+    for comp in view.league:
+        m = CATALOGUE[comp.metric]
+
+        def shown_as(value, comp=comp):
+            return comparison_text(value, comp)
+
+        facts = Facts(m, comp.own_value, view.period_label, rank=comp.rank,
+                      rank_of=comp.rank_of, peer_median=comp.median,
+                      peers_withheld=comp.withheld, label=caption_label(m)
+                      + (f" {comp.denominator}" if comp.denominator else ""))
+        caption = _benchmark_caption(facts, comp, shown_as)
+        details = [comp.reporting_text]
+        if not comp.withheld:
+            details += [f"Peer median {shown_as(comp.median)}",
+                        f"Middle half {shown_as(comp.q1)} to {shown_as(comp.q3)}",
+                        f"Percentile {percentile_text(comp.percentile)}"]
+        snapshot.headlines.append(Headline(
+            comp.metric, m.name + (f" {comp.denominator}" if comp.denominator else ""),
+            shown_as(comp.own_value), "withheld" if comp.withheld else comp.rank_text,
+            {"best": "good", "worst": "bad"}.get(
+                quartile_band(comp.own_value, comp.q1, comp.q3, comp.higher_is_better),
+                "neutral"), caption, ICONS.get(comp.metric, ""), tuple(details)))
+    per = f" {c.denominator}" if c.denominator else ""
+    axis = axis_title(c)
+    panels = []
+    if c.withheld:
+        panels.append(SnapshotPanel(
+            "bench-focus", f"{metric.label}{per}, {view.period_label}",
+            caption=f"Peer figures withheld: {c.withheld_reason.removeprefix('withheld: ')}.",
+            description="Where this service stands among its peers.", figure=None,
+            table=pd.DataFrame({"Service": [THIS_SERVICE], "Value": [c.own_value]}),
+            metrics=(c.metric,), alt_text="Peer figures withheld.",
+            empty_message=f"Peer figures withheld: "
+                          f"{c.withheld_reason.removeprefix('withheld: ')}."))
+    else:
+        table = _peer_table(c)
+        band = quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better)
+        words = {"best": "in the best quarter of its peers", "worst": "in the bottom quarter "
+                 "of its peers", "middle": "in the middle half of its peers", "none": ""}[band]
+        summary = (f"This service: {comparison_text(c.own_value, c)}; peer median "
+                   f"{comparison_text(c.median, c)}; {c.rank_text}"
+                   + (f"; {words}" if words else "") + ".")
+        title = f"{metric.label}{per}: this service among {c.n_reporting:,} peers, " \
+                f"{view.period_label}"
+        panels.append(SnapshotPanel(
+            "bench-distribution", title, caption=summary,
+            description="The peers' spread: the box is the middle half, the line the median; "
+                        "each dot is a peer; the diamond is this service.",
+            figure=make_distribution_figure(c, THIS_SERVICE, title, axis), table=table,
+            metrics=(c.metric,),
+            alt_text=f"Box and points chart: {title}. {summary} Peer range "
+                     f"{comparison_text(c.minimum, c)} to {comparison_text(c.maximum, c)}.",
+            notes=_left_out(c)))
+        title = f"{metric.label}{per}, ranked (best first), {view.period_label}"
+        panels.append(SnapshotPanel(
+            "bench-ranked", title, caption=summary,
+            description="Every reporting service ranked, this service highlighted.",
+            figure=make_ranked_figure(c, THIS_SERVICE, title, axis), table=table,
+            metrics=(c.metric,), alt_text=f"Bar chart: {title}. {summary}"))
+    if len(view.trend) > 1:
+        title = f"{metric.label}{per}: this service against the peer median by financial year"
+        trend = pd.DataFrame({
+            "Financial year": [p["label"] for p in view.trend],
+            "This service": [p["own"] for p in view.trend],
+            "Lower quartile": [p["q1"] for p in view.trend],
+            "Peer median": [p["median"] for p in view.trend],
+            "Upper quartile": [p["q3"] for p in view.trend],
+            "Withheld": ["yes" if p["withheld"] else "" for p in view.trend]})
+        panels.append(SnapshotPanel(
+            "bench-trend", title, caption=_trend_caption(view.trend, c),
+            description="The band is the peers' middle half (lower to upper quartile). Years "
+                        "where fewer peers had data than the minimum are left blank.",
+            figure=make_peer_trend_figure(view.trend, THIS_SERVICE, title, axis), table=trend,
+            metrics=(c.metric,), alt_text=f"Line chart: {title}. "
+                                          f"{_trend_caption(view.trend, c)}"))
+    league = [comp for comp in view.league if not comp.withheld and comp.median is not None]
+    if view.league:
+        title = f"Every headline measure against the peers, {view.period_label}"
+        rows = [{"label": CATALOGUE[comp.metric].label, "min": comp.minimum, "q1": comp.q1,
+                 "median": comp.median, "q3": comp.q3, "max": comp.maximum,
+                 "own": comp.own_value,
+                 "band": quartile_band(comp.own_value, comp.q1, comp.q3,
+                                       comp.higher_is_better),
+                 "reverse": comp.higher_is_better is False,
+                 "text": f"{comparison_text(comp.own_value, comp)} (median "
+                         f"{comparison_text(comp.median, comp)}; {comp.rank_text})"}
+                for comp in league]
+        report = benchmark_report(view)
+        table = pd.DataFrame(benchmark_rows(report), columns=[h for _, h in BENCHMARK_COLUMNS])
+        withheld = len(view.league) - len(league)
+        best = sum(1 for r in rows if r["band"] == "best")
+        worst = sum(1 for r in rows if r["band"] == "worst")
+        caption = (f"In the best quarter of its peers on {best} of {len(rows)} measures and "
+                   f"in the bottom quarter on {worst}.") if rows else \
+            "Peer figures are withheld for every measure."
+        panels.append(SnapshotPanel(
+            "bench-league", title, caption=caption,
+            description="Each bar runs from the lowest to the highest peer; the darker band is "
+                        "the middle half, the line the median; the diamond is this service, "
+                        "green in the best quarter, red in the worst, amber between (better "
+                        "is to the right).",
+            figure=make_league_figure(rows, title) if rows else None, table=table,
+            metrics=tuple(comp.metric for comp in view.league),
+            alt_text=f"Spine chart: {title}. {caption}",
+            notes=(f"{withheld} measures withheld: too few peers have data.",) if withheld
+            else (), empty_message=None if rows else caption))
+    snapshot.panels = panels
+    snapshot.definitions = _definitions([comp.metric for comp in view.league] + [c.metric])
+    min_peers = ctx.config["BENCHMARK_MIN_PEERS"]
+    snapshot.footnotes = (
+        f"Quartiles: {QUARTILE_METHOD}.",
+        "Percentile: the share of peers below this service, ties counting half.",
+        "Peers are named only when their figures are published; others are lettered afresh "
+        "for every measure.",
+        f"Figures are withheld when fewer than {min_peers} peers have data.",
+        f"Peer group: {group_text}." if group_text else "",
+    )
+    snapshot.footnotes = tuple(f for f in snapshot.footnotes if f)
+    return snapshot
+
+
+def _left_out(c) -> tuple[str, ...]:
+    notes = []
+    if c.n_no_denominator:
+        notes.append(f"{c.n_no_denominator} peers left out: no denominator.")
+    if c.n_incomplete:
+        notes.append(f"{c.n_incomplete} peers left out: figures for part of the year only.")
+    return tuple(notes)
+
+
+def _benchmark_caption(facts: Facts, comp, shown_as) -> str:
+    label = facts.label
+    if comp.own_value is None:
+        return f"No figure for {label} in {facts.period_label}."
+    sentence = f"{label}: {shown_as(comp.own_value)} in {facts.period_label}"
+    if comp.withheld:
+        return sentence + "; peer figures withheld (too few peers have data)."
+    if comp.rank is not None and comp.rank_of and comp.rank_of > 1:
+        direction = "lowest" if comp.higher_is_better is False else "highest"
+        from ..captions import ordinal
+
+        place = direction if comp.rank == 1 else f"{ordinal(comp.rank)} {direction}"
+        sentence += f", {place} of the {comp.rank_of:,} services compared"
+    if comp.median is not None:
+        sentence += f"; peer median {shown_as(comp.median)}"
+    return sentence + "."
+
+
+def _trend_caption(points: list[dict], c) -> str:
+    shown = [p for p in points if p["own"] is not None and p["median"] is not None]
+    if not shown:
+        return "No year has both this service's figure and a peer median."
+    above = sum(1 for p in shown if p["own"] > p["median"])
+    below = sum(1 for p in shown if p["own"] < p["median"])
+    return (f"Above the peer median in {above} of {len(shown)} years and below it in "
+            f"{below}.")
+
+
+# --- the executive view -------------------------------------------------------------------------
+
+def executive_headlines(view: ExecutiveView) -> list[Headline]:
+    """Put the executive view's figures into words (shared by the page's snapshot and slides)."""
+    headlines = []
+    for item in view.items:
+        kpi, metric = item.kpi, item.metric
+        if kpi.direction is not None:
+            change = (f"{change_text(kpi, metric)} vs {view.comparison_label} "
+                      f"({format_value(kpi.previous, metric)})")
+        elif kpi.value is not None:
+            change = f"No comparable figure for {view.comparison_label}"
+        else:
+            change = ""
+        details = []
+        if item.target is not None:
+            met = item.target_met
+            state = "" if met is None else (" (met)" if met else " (not met)")
+            details.append(f"Target {format_value(item.target, metric)}{state}")
+        if item.peer_text:
+            details.append(item.peer_text)
+        if item.rank_text:
+            details.append(f"Rank {item.rank_text}")
+        headlines.append(Headline(item.code, metric.name, item.value_text, change,
+                                  kpi.assessment, item.caption, item.icon, tuple(details)))
+    return headlines
+
+
+def executive_panels(view: ExecutiveView) -> list[SnapshotPanel]:
+    """Return the executive view's two charts: change on last year, standing among peers."""
+    panels = []
+    changes = [item for item in view.items if item.kpi.change_pct is not None
+               and item.metric.unit != "percent"]
+    title = f"Change on {view.comparison_label}, {view.period_label}"
+    rows = [{"label": item.metric.label, "pct": item.kpi.change_pct,
+             "assessment": item.kpi.assessment,
+             "text": change_text(item.kpi, item.metric)} for item in changes]
+    table = pd.DataFrame({
+        "Measure": [item.metric.name for item in changes],
+        "Measure code": [item.code for item in changes],
+        view.period_label or "Value": [item.kpi.value for item in changes],
+        view.comparison_label or "Earlier": [item.kpi.previous for item in changes],
+        "Change (%)": [item.kpi.change_pct for item in changes],
+        "Better or worse": [{"good": "better", "bad": "worse"}.get(item.kpi.assessment, "")
+                            for item in changes]})
+    better = sum(1 for r in rows if r["assessment"] == "good")
+    worse = sum(1 for r in rows if r["assessment"] == "bad")
+    caption = (f"{better} of {len(rows)} measures moved in the better direction and {worse} "
+               f"in the worse." if rows else "No measure has a comparable earlier figure.")
+    panels.append(SnapshotPanel(
+        "exec-change", title, caption, "Each measure's change on the same period a year "
+        "earlier; green is better, vermillion worse, grey has no better direction. "
+        "Percentages are compared in percentage points on the tiles.",
+        make_change_figure(rows, title) if rows else None, table,
+        tuple(item.code for item in changes),
+        alt_text=f"Bar chart: {title}. " + "; ".join(
+            f"{r['label']} {r['text']}" for r in rows) + ".",
+        empty_message=None if rows else caption))
+    ranked = [item for item in view.items if item.comparison is not None
+              and not item.comparison.withheld and item.comparison.percentile is not None
+              and item.facts.rank is not None]
+    title = f"Where this service stands among {view.group_size:,} similar services, " \
+            f"{view.period_label}"
+    srows = []
+    for item in ranked:
+        c = item.comparison
+        pct = c.percentile if c.higher_is_better is not False else 100 - c.percentile
+        srows.append({"label": item.metric.label, "better_than": pct,
+                      "band": quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better),
+                      "text": f"{c.rank_text.split(',')[0]}"})
+    table = pd.DataFrame({
+        "Measure": [item.metric.name for item in ranked],
+        "Measure code": [item.code for item in ranked],
+        "This service": [item.kpi.value for item in ranked],
+        "Peer median": [item.comparison.median for item in ranked],
+        "Lower quartile": [item.comparison.q1 for item in ranked],
+        "Upper quartile": [item.comparison.q3 for item in ranked],
+        "Rank (1 = best)": [item.comparison.rank for item in ranked],
+        "Of": [item.comparison.rank_of for item in ranked],
+        "Better than (% of peers)": [r["better_than"] for r in srows]})
+    withheld = [item for item in view.items if item.comparison is not None
+                and item.comparison.withheld]
+    notes = (f"Left out, peer figures withheld: "
+             f"{', '.join(item.metric.label for item in withheld)}.",) if withheld else ()
+    best = sum(1 for r in srows if r["band"] == "best")
+    caption = (f"In the best quarter of similar services on {best} of {len(srows)} measures."
+               if srows else "Peer figures are withheld for every measure.")
+    panels.append(SnapshotPanel(
+        "exec-standing", title, caption,
+        "The share of similar services this one does better than, per measure (50% is the "
+        "peer median; the shaded band is the middle half). Better is always to the right.",
+        make_standing_figure(srows, title) if srows else None, table,
+        tuple(item.code for item in ranked),
+        alt_text=f"Dot chart: {title}. " + "; ".join(
+            f"{r['label']}: better than {r['better_than']:.0f}% of peers" for r in srows)
+        + ".", notes=notes, empty_message=None if srows else caption))
+    return panels
+
+
+def _executive(ctx, viewer, query: dict) -> Snapshot:
+    state = parse_executive_state(query)
+    view = build_executive(ctx, viewer, state)
+    service = view.service
+    title = f"Executive summary: {view.period_label}" if view.period_label else \
+        "Executive summary"
+    shown = parse_qs(view.state.to_query().lstrip("?")) if service else query
+    snapshot = _base(ctx, viewer, "executive", shown, service, title, view.period_label)
+    snapshot.messages = tuple(view.messages)
+    if service is None or view.empty_message:
+        snapshot.empty_message = view.empty_message or "There is no service to show yet."
+        return snapshot
+    snapshot.filters = (
+        _service_filter(service),
+        ("Period", f"{_period_words(view.dashboard.state)} ({view.period_label})"),
+        ("Compared with", view.comparison_label),
+        ("Similar services", view.group_description),
+    )
+    snapshot.headlines = executive_headlines(view)
+    snapshot.panels = executive_panels(view)
+    snapshot.definitions = _definitions([item.code for item in view.items])
+    snapshot.footnotes = (
+        f"Last year: the same period a year earlier ({view.comparison_label}).",
+        "Targets are shown where one is set for exactly this period.",
+        f"Similar services: {view.group_description}." if view.group_description else "",
+        f"Peer figures are withheld when fewer than {ctx.config['BENCHMARK_MIN_PEERS']} "
+        "similar services have data; a rank is given only where the peers' figure is the "
+        "one shown.",
+    )
+    snapshot.footnotes = tuple(f for f in snapshot.footnotes if f)
+    return snapshot
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+def build_snapshot(ctx, viewer, page: str, query: dict) -> Snapshot:
+    """Build the snapshot of a view (page key and query, as parse_url returns them)."""
+    if page not in PAGE_PATHS:
+        raise SnapshotError(f"unknown page {page!r}")
+    query = clean_query(page, query)
+    if page == "benchmark":
+        return _benchmark(ctx, viewer, query)
+    if page == "executive":
+        return _executive(ctx, viewer, query)
+    return _dashboard(ctx, viewer, page, query)
+

@@ -1,0 +1,85 @@
+"""Targets: stored per service, measure and period, checked, replaced and removed (both
+databases), and the demo's targets set from the year before."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import delete
+
+from dashboard import targets
+from dashboard.compute import metric_values
+from dashboard.catalogue import CATALOGUE
+from dashboard.models import Service
+from dashboard.periods import PeriodRange
+from dashboard.queries import ANONYMOUS, aggregate
+from dashboard.targets import TargetError, TargetInfo
+
+YEAR = PeriodRange(dt.date(2023, 4, 1), dt.date(2024, 3, 1))
+QUARTER = PeriodRange(dt.date(2023, 4, 1), dt.date(2023, 6, 1))
+
+
+def test_set_replace_list_and_delete(tiny_db):
+    targets.set_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR, 80, note="plan")
+    targets.set_target(tiny_db, ANONYMOUS, "TINY1", "cost_per_search", YEAR, 25.5)
+    targets.set_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR, 90)  # replaces
+    assert targets.targets_for(tiny_db, ANONYMOUS, "TINY1", YEAR) == {
+        "searches": 90.0, "cost_per_search": 25.5}
+    # a yearly target does not apply to a quarter of it
+    assert targets.targets_for(tiny_db, ANONYMOUS, "TINY1", QUARTER) == {}
+    listed = targets.list_targets(tiny_db, ANONYMOUS, "TINY1")
+    assert [(t.metric, t.value) for t in listed] == [("cost_per_search", 25.5),
+                                                     ("searches", 90.0)]
+    assert targets.delete_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR) is True
+    assert targets.delete_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR) is False
+    assert targets.targets_for(tiny_db, ANONYMOUS, "TINY1", YEAR) == {"cost_per_search": 25.5}
+
+
+@pytest.mark.parametrize("service, metric, value, period, message", [
+    ("NOPE", "searches", 10, YEAR, "no service"),
+    ("TINY1", "nonsense", 10, YEAR, "not a measure"),
+    ("TINY1", "searches", -1, YEAR, "negative"),
+    ("TINY1", "searches", float("nan"), YEAR, "finite"),
+    ("TINY1", "searches", "10", YEAR, "finite number"),
+    ("TINY1", "registered_pct", 120, YEAR, "over 100"),
+])
+def test_bad_targets_are_refused_with_a_reason(tiny_db, service, metric, value, period,
+                                               message):
+    with pytest.raises(TargetError, match=message):
+        targets.set_target(tiny_db, ANONYMOUS, service, metric, period, value)
+    assert targets.list_targets(tiny_db, ANONYMOUS) == []
+
+
+def test_many_targets_all_or_nothing(tiny_db):
+    good = TargetInfo("TINY1", "searches", YEAR, 50)
+    bad = TargetInfo("TINY1", "searches", QUARTER, -5)
+    with pytest.raises(TargetError):
+        targets.set_targets(tiny_db, ANONYMOUS, [good, bad])
+    assert targets.list_targets(tiny_db, ANONYMOUS) == []
+    assert len(targets.set_targets(tiny_db, ANONYMOUS, [good])) == 1
+
+
+def test_targets_go_with_their_service(tiny_db):
+    targets.set_target(tiny_db, ANONYMOUS, "TINY2", "searches", YEAR, 5)
+    with tiny_db.session() as session:
+        session.execute(delete(Service).where(Service.code == "TINY2"))
+        session.commit()
+    assert targets.list_targets(tiny_db, ANONYMOUS) == []
+
+
+def test_demo_targets_follow_the_year_before(demo_db):
+    stored = targets.list_targets(demo_db, ANONYMOUS)
+    assert stored, "the demo seed sets targets"
+    periods = {t.period for t in stored}
+    assert periods == {PeriodRange(dt.date(2024, 4, 1), dt.date(2025, 3, 1))}
+    by_key = {(t.service, t.metric): t.value for t in stored}
+    before = PeriodRange(dt.date(2023, 4, 1), dt.date(2024, 3, 1))
+    service = sorted({t.service for t in stored})[0]
+    codes = ["searches", "registered_pct"]
+    values = metric_values(aggregate(demo_db, ANONYMOUS, service,
+                                     CATALOGUE.stored_codes_for(codes), before, "range", 4),
+                           codes).set_index("metric")["value"]
+    assert by_key[(service, "searches")] == pytest.approx(round(values["searches"] * 1.05, -1))
+    assert by_key[(service, "registered_pct")] == pytest.approx(
+        round(min(100, values["registered_pct"] + 2), 1))
