@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import benchmark, definitions, downloads, filters, importing, quality
+from . import benchmark, definitions, downloads, executive, filters, importing, quality, snapshot
 
 
 def register_callbacks(app) -> None:
@@ -13,3 +13,5 @@ def register_callbacks(app) -> None:
     quality.register(app)
     downloads.register(app)
     benchmark.register(app)
+    executive.register(app)
+    snapshot.register(app)

@@ -113,9 +113,24 @@ def benchmark_download() -> Response:
     return _file(content, benchmark_filename(report.service_code, report.period_label, fmt), fmt)
 
 
+def logo() -> Response:
+    """Serve the organisation's logo (the ORGANISATION_LOGO setting), or 404 without one."""
+    from flask import send_file
+
+    from dashboard.settings import LOGO_SUFFIXES, logo_path
+
+    path = logo_path(context.current().config)
+    if path is None:
+        return _bad("No organisation logo is set.", 404)
+    response = send_file(path, mimetype=LOGO_SUFFIXES[path.suffix.lower()], max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def register(app) -> None:
     """Add the download routes to the app's Flask server."""
     server = app.server
     server.add_url_rule("/download/template", "download_template", template_download)
     server.add_url_rule("/download/export", "download_export", export_download)
     server.add_url_rule("/download/benchmark", "download_benchmark", benchmark_download)
+    server.add_url_rule("/branding/logo", "branding_logo", logo)

@@ -203,3 +203,10 @@ def build_executive(ctx, viewer, state: ExecutiveState, candidates=None,
                                         targets.get(kpi.code), c, facts,
                                         headline_caption(facts)))
     return view
+
+
+def cached_executive(ctx, viewer, state: ExecutiveState) -> ExecutiveView:
+    """Return the executive view through the app's shared cache (page and snapshots share it)."""
+    return ctx.cached(("executive", viewer, state.view.to_query(), state.peers,
+                       state.view.problems),
+                      lambda: build_executive(ctx, viewer, state))

@@ -430,6 +430,7 @@ def make_standing_figure(rows: list[dict], title: str, height: int | None = None
     }, {
         "type": "scatter", "mode": "markers+text", "x": [r["better_than"] for r in rows],
         "y": labels, "text": [r["text"] for r in rows], "textposition": "top center",
+        "cliponaxis": False,
         "textfont": {"size": 12, "color": TEXT},
         "marker": {"symbol": "diamond", "size": 15,
                    "color": [QUARTILE_COLOURS[r["band"]] for r in rows],
@@ -441,8 +442,8 @@ def make_standing_figure(rows: list[dict], title: str, height: int | None = None
                      barmode="overlay",
                      xaxis={"title": {"text": "Share of similar services this one does better "
                                               "than (%)"},
-                            "range": [-4, 104], "tickvals": [0, 25, 50, 75, 100],
-                            "ticksuffix": "%", "showgrid": True, "gridcolor": GRID,
+                            "range": [-6, 106], "tickvals": [0, 25, 50, 75, 100],
+                            "ticktext": ["0%", "25%", "50%", "75%", "100%"], "showgrid": True, "gridcolor": GRID,
                             "zeroline": False},
                      yaxis={"automargin": True, "ticksuffix": "  ", "showgrid": False,
                             "rangemode": "normal"},

@@ -8,17 +8,19 @@ from dash import dcc, html
 
 from dashboard import context, peers, queries
 from dashboard.benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
-from dashboard.benchmark_view import (BenchmarkView, axis_title, cached_benchmark, league_rows,
+from dashboard.benchmark_view import (BenchmarkView, cached_benchmark, league_rows,
                                       parse_benchmark_state, percentile_text)
 from dashboard.benchmark_view import comparison_text as _value
 from dashboard.catalogue import CATALOGUE
-from dashboard.figures import (CONFIG, make_distribution_figure, make_peer_trend_figure,
-                               make_ranked_figure, quartile_band)
+from dashboard.figures import quartile_band
 from dashboard.formatting import format_number
+from dashboard.snapshot.build import benchmark_panels
+from dashboard.snapshot.describe import table_markdown
 from dashboard.periods import fy_label
 
 from . import ids
-from .components import empty_state, navbar, service_options
+from .components import accessible_graph, empty_state, navbar, service_options
+from .toolbar import toolbar
 
 SIZE_OPTIONS = [{"label": "Any size", "value": ""},
                 {"label": "Same half", "value": "q2"},
@@ -224,36 +226,24 @@ def body(view: BenchmarkView) -> list:
                                      "These services and figures are generated."],
                                     className="synthetic-banner"))
     own_name = service.name
-    short = "This service"  # charts: a long trust name would crowd out the figures
     metric = CATALOGUE[c.metric]
     per = f" {c.denominator}" if c.denominator else ""
     children.append(html.H2(f"{metric.name}{per}, {view.period_label}", className="h5 mt-2"))
     children.append(summary(c, own_name))
-    axis = axis_title(c)
+    panels = {p.key: p for p in benchmark_panels(view)}
     charts = []
-    if not c.withheld:
-        charts = [
-            dbc.Col(dbc.Card(dbc.CardBody(dcc.Graph(
-                figure=make_distribution_figure(
-                    c, short, f"{metric.label}{per}: this service among "
-                    f"{c.n_reporting:,} peers, {view.period_label}", axis),
-                config=CONFIG, id="bench-distribution")), className="panel-card"), lg=6,
-                className="mb-3"),
-            dbc.Col(dbc.Card(dbc.CardBody(dcc.Graph(
-                figure=make_ranked_figure(c, short, f"{metric.label}{per}, ranked "
-                                          f"(best first), {view.period_label}", axis),
-                config=CONFIG, id="bench-ranked")), className="panel-card"), lg=6,
-                className="mb-3"),
-        ]
-    if len(view.trend) > 1:
-        charts.append(dbc.Col(dbc.Card(dbc.CardBody([dcc.Graph(
-            figure=make_peer_trend_figure(view.trend, short,
-                                          f"{metric.label}{per}: this service against the peer "
-                                          f"median by financial year", axis),
-            config=CONFIG, id="bench-trend"), html.P(
-            "The band is the peers' middle half (lower to upper quartile). Years where fewer "
-            "peers had data than the minimum are left blank.", className="panel-description")]),
-            className="panel-card"), lg=12, className="mb-3"))
+    for key, graph_id, width in (("bench-distribution", "bench-distribution", 6),
+                                 ("bench-ranked", "bench-ranked", 6),
+                                 ("bench-trend", "bench-trend", 12)):
+        panel = panels.get(key)
+        if panel is None or not panel.has_chart:
+            continue
+        body_parts = accessible_graph(panel.figure, graph_id, panel.alt_text,
+                                      table_markdown(panel.table))
+        if key == "bench-trend":
+            body_parts.insert(1, html.P(panel.description, className="panel-description"))
+        charts.append(dbc.Col(dbc.Card(dbc.CardBody(body_parts), className="panel-card"),
+                              lg=width, className="mb-3"))
     children.append(dbc.Row(charts))
     if len(view.trend) <= 1:
         children.append(html.P(
@@ -326,6 +316,7 @@ def layout(**query) -> html.Div:
         dbc.Container([
             html.Div(controls, className="filter-bar mb-3"),
             peer_controls(view) if view.service else None,
+            toolbar("benchmark", search),
             dcc.Loading(html.Div(body(view), id=ids.BENCH_CONTENT), type="default",
                         delay_show=400),
         ], fluid=True, className="page-container"),

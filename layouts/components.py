@@ -8,6 +8,7 @@ from dash import dcc, html
 from dashboard.figures import CONFIG, make_panel_figure, make_sparkline
 from dashboard.formatting import change_text, format_value
 from dashboard.periods import GRANULARITY_LABELS, month_key
+from dashboard.snapshot.describe import panel_alt_text, rows_markdown
 from dashboard.state import DASHBOARD_CATEGORIES, month_options
 from dashboard.views import PAGE_ORDER, DashboardView, KpiView, PanelData, page_spec
 
@@ -30,6 +31,15 @@ def _service_only(search: str) -> str:
     return "?" + urlencode({"service": service}) if service else ""
 
 
+def _executive_query(search: str) -> str:
+    """Keep the service and months of a dashboard query (the executive view's filters)."""
+    from urllib.parse import parse_qs, urlencode
+
+    query = parse_qs(search.lstrip("?"))
+    kept = {k: query[k][0] for k in ("service", "from", "to") if query.get(k)}
+    return "?" + urlencode(kept) if kept else ""
+
+
 def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
     """Return the top bar with a link per page that keeps the current filters."""
     links = [
@@ -40,6 +50,9 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
         for key in PAGE_ORDER
     ]
     links.append(dbc.NavItem(dbc.NavLink(
+        "Summary", href="/executive" + _executive_query(search), id=ids.nav("executive"),
+        active=active == "executive", className="px-3")))
+    links.append(dbc.NavItem(dbc.NavLink(
         "Benchmark", href="/benchmark" + _service_only(search), id=ids.nav("benchmark"),
         active=active == "benchmark", className="px-3")))
     links.append(dbc.DropdownMenu(
@@ -49,9 +62,21 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
         label="Data", nav=True, in_navbar=True, align_end=True,
         toggle_class_name="px-3 active" if active in DATA_PAGES else "px-3",
     ))
+    logo = None
+    try:
+        from dashboard import context
+        from dashboard.settings import logo_path
+
+        config = context.current().config
+        organisation = organisation or str(config.get("ORGANISATION_NAME") or "")
+        if logo_path(config) is not None:
+            logo = html.Img(src="/branding/logo", alt="", className="navbar-logo me-2")
+    except RuntimeError:  # outside a request (tests building components directly)
+        pass
     brand = html.Span([html.I(className="bi bi-bookmark-star-fill me-2"), "Shelfmark"])
     return dbc.Navbar(
         dbc.Container([
+            logo,
             dbc.NavbarBrand(brand, href="/" + search, className="fw-bold"),
             html.Span(organisation, className="navbar-text text-white-50 me-auto small")
             if organisation else html.Span(className="me-auto"),
@@ -175,6 +200,18 @@ def kpi_tile(item: KpiView, view: DashboardView) -> dbc.Card:
                     id=f"kpi-{kpi.code.replace('_', '-')}")
 
 
+def accessible_graph(figure: dict, graph_id: str, alt_text: str, table_markdown: str,
+                     class_name: str = "panel-graph") -> list:
+    """Return a chart with its alt text (read by screen readers) and a "Show data" table."""
+    return [
+        html.Div(dcc.Graph(figure=figure, config=CONFIG, id=graph_id, className=class_name),
+                 role="figure", **{"aria-label": alt_text}),
+        html.Details([html.Summary("Show data", className="show-data-summary"),
+                      dcc.Markdown(table_markdown, className="show-data-table")],
+                     className="show-data"),
+    ]
+
+
 def panel_card(data: PanelData) -> dbc.Card:
     """Return a chart card for a panel (its title is in the chart), or its empty state."""
     caption = html.P(data.panel.description, className="panel-description")
@@ -182,9 +219,26 @@ def panel_card(data: PanelData) -> dbc.Card:
         body = [html.H3(data.panel.title, className="panel-title"),
                 empty_state(data.empty_message, "bi-bar-chart"), caption]
     else:
-        body = [dcc.Graph(figure=make_panel_figure(data), config=CONFIG,
-                          id=f"panel-{data.panel.key}", className="panel-graph"), caption]
+        body = accessible_graph(make_panel_figure(data), f"panel-{data.panel.key}",
+                                panel_alt_text(data), rows_markdown(data))
+        body.insert(1, caption)
         body += [html.P(note, className="panel-note") for note in data.notes]
+    return dbc.Card(dbc.CardBody(body), className="panel-card h-100")
+
+
+def snapshot_panel_card(panel) -> dbc.Card:
+    """Return a chart card for a snapshot panel (executive view), with its caption."""
+    from dashboard.snapshot.describe import table_markdown
+
+    if not panel.has_chart:
+        body = [html.H3(panel.title, className="panel-title"),
+                empty_state(panel.empty_message or "No figures.", "bi-bar-chart")]
+    else:
+        body = accessible_graph(panel.figure, f"panel-{panel.key}", panel.alt_text,
+                                table_markdown(panel.table))
+        body.insert(1, html.P(panel.caption, className="panel-caption"))
+        body.insert(2, html.P(panel.description, className="panel-description"))
+    body += [html.P(note, className="panel-note") for note in panel.notes]
     return dbc.Card(dbc.CardBody(body), className="panel-card h-100")
 
 

@@ -65,3 +65,23 @@ PAGES = ("overview", "staffing", "finance", "activity", "impact")
 def nav(page: str) -> str:
     """Return the id of a page's navigation link."""
     return f"{NAV_PREFIX}{page}"
+# Snapshot toolbar (every dashboard page, the Benchmark page and the executive view)
+SNAP_PAGE = "snapshot-page"              # store: the page key the toolbar snapshots
+SNAP_FORMAT = "snapshot-format"          # pattern-matching: {"type": SNAP_FORMAT, "format": f}
+SNAP_MENU = "snapshot-menu"
+SNAP_JOB = "snapshot-job"
+SNAP_POLL = "snapshot-poll"
+SNAP_STATUS = "snapshot-status"
+SNAP_FILE = "snapshot-file"              # store: the address of a finished file
+SNAP_FETCHED = "snapshot-fetched"
+COPY_LINK = "copy-link"
+COPY_STATUS = "copy-link-status"
+PRESENT_LINK = "present-link"
+VIEW_UPLOAD = "view-upload"
+VIEW_MESSAGE = "view-message"
+# Executive view
+EXEC_SERVICE = "exec-service"
+EXEC_FROM = "exec-from"
+EXEC_TO = "exec-to"
+EXEC_PEERS = "exec-peers"
+EXEC_CONTENT = "exec-content"

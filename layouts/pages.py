@@ -10,7 +10,8 @@ from dashboard import context, queries
 from dashboard.state import parse_state, unknown_service_note
 from dashboard.views import PAGE_ORDER, build_view
 
-from . import benchmark, definitions, ids, importing, quality
+from . import benchmark, definitions, executive, ids, importing, quality
+from .toolbar import toolbar
 from .components import PAGE_PATHS, PAGE_TITLES, filter_bar, navbar, page_body
 
 
@@ -29,6 +30,7 @@ def render_page(page_key: str, query: dict) -> html.Div:
         navbar(page_key, search, ctx.config.get("ORGANISATION_NAME", "")),
         dbc.Container([
             filter_bar(view, services, page_key),
+            toolbar(page_key, search),
             dcc.Loading(html.Div(page_body(view), id=ids.CONTENT), type="default",
                         delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.5}),
         ], fluid=True, className="page-container"),
@@ -94,6 +96,8 @@ def register_pages() -> None:
         )
     dash.register_page("shelfmark.definitions", path="/definitions", name="Definitions",
                        title="Definitions · Shelfmark", layout=definitions.layout)
+    dash.register_page("shelfmark.executive", path="/executive", name="Executive summary",
+                       title="Executive summary · Shelfmark", layout=executive.layout)
     dash.register_page("shelfmark.benchmark", path="/benchmark", name="Benchmark",
                        title="Benchmark · Shelfmark", layout=benchmark.layout)
     dash.register_page("shelfmark.import", path="/import", name="Import figures",

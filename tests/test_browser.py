@@ -83,7 +83,7 @@ def test_filter_updates_charts_and_url_and_reload_restores(watched_page, base_ur
     page.goto(base_url + "/activity")
     wait_ready(page)
     assert "by month" in page.locator("#page-content").inner_text()
-    page.get_by_label("Quarter").check()
+    page.get_by_label("Quarter", exact=True).check()
     page.wait_for_function("window.location.search.includes('granularity=quarter')")
     page.wait_for_function(
         "document.querySelector('#page-content').innerText.includes('by quarter')")
@@ -91,7 +91,7 @@ def test_filter_updates_charts_and_url_and_reload_restores(watched_page, base_ur
     assert "service=" in url and "from=" in url and "to=" in url
     page.reload()
     wait_ready(page)
-    assert page.get_by_label("Quarter").is_checked()
+    assert page.get_by_label("Quarter", exact=True).is_checked()
     assert "by quarter" in page.locator("#page-content").inner_text()
     assert page.errors == []
 

@@ -245,10 +245,10 @@ def test_build_group_by_attributes(watched_page, base_url, demo):
     assert page.locator("#bench-summary").is_visible()
 
     # Tick "Same type of organisation": only services of the own type remain.
-    change_and_wait(page, lambda: page.get_by_label("Same type of organisation").click())
+    change_and_wait(page, lambda: page.get_by_label("Same type of organisation", exact=True).click())
     assert peer_parts(url_state(page)["peers"]) == {"sector:=", "source:=", "org_type:="}
-    assert page.get_by_label("Same type of organisation").is_checked()
-    assert page.get_by_label("Same national return").is_checked()
+    assert page.get_by_label("Same type of organisation", exact=True).is_checked()
+    assert page.get_by_label("Same national return", exact=True).is_checked()
     assert f"of the same type as yours ({own.org_type})" in group_text(page)
     same_type = [s for s in everyone if s.org_type == own.org_type]
     assert group_size(page) == len(same_type) < len(everyone)

@@ -20,7 +20,7 @@ from ..benchmark_view import (axis_title, benchmark_report, cached_benchmark,
                               comparison_text, parse_benchmark_state, percentile_text)
 from ..captions import Facts, caption_label, headline_caption, ordinal
 from ..catalogue import CATALOGUE
-from ..executive import ICONS, ExecutiveView, build_executive, parse_executive_state
+from ..executive import ICONS, ExecutiveView, cached_executive, parse_executive_state
 from ..figures import (make_change_figure, make_distribution_figure, make_league_figure,
                        make_panel_figure, make_peer_trend_figure, make_ranked_figure,
                        make_standing_figure, quartile_band)
@@ -324,6 +324,26 @@ def _benchmark(ctx, viewer, query: dict) -> Snapshot:
             {"best": "good", "worst": "bad"}.get(
                 quartile_band(comp.own_value, comp.q1, comp.q3, comp.higher_is_better),
                 "neutral"), caption, ICONS.get(comp.metric, ""), tuple(details)))
+    snapshot.panels = benchmark_panels(view)
+    snapshot.definitions = _definitions([comp.metric for comp in view.league] + [c.metric])
+    min_peers = ctx.config["BENCHMARK_MIN_PEERS"]
+    snapshot.footnotes = (
+        f"Quartiles: {QUARTILE_METHOD}.",
+        "Percentile: the share of peers below this service, ties counting half.",
+        "Peers are named only when their figures are published; others are lettered afresh "
+        "for every measure.",
+        f"Figures are withheld when fewer than {min_peers} peers have data.",
+        f"Peer group: {group_text}." if group_text else "",
+    )
+    snapshot.footnotes = tuple(f for f in snapshot.footnotes if f)
+    return snapshot
+
+
+def benchmark_panels(view) -> list[SnapshotPanel]:
+    """Return the Benchmark page's charts: the focus measure among its peers (distribution,
+    ranked), over the years, and every headline measure as spine charts."""
+    c = view.focus
+    metric = CATALOGUE[c.metric]
     per = f" {c.denominator}" if c.denominator else ""
     axis = axis_title(c)
     panels = []
@@ -408,20 +428,7 @@ def _benchmark(ctx, viewer, query: dict) -> Snapshot:
             alt_text=f"Spine chart: {title}. {caption}",
             notes=(f"{withheld} measures withheld: too few peers have data.",) if withheld
             else (), empty_message=None if rows else caption))
-    snapshot.panels = panels
-    snapshot.definitions = _definitions([comp.metric for comp in view.league] + [c.metric])
-    min_peers = ctx.config["BENCHMARK_MIN_PEERS"]
-    snapshot.footnotes = (
-        f"Quartiles: {QUARTILE_METHOD}.",
-        "Percentile: the share of peers below this service, ties counting half.",
-        "Peers are named only when their figures are published; others are lettered afresh "
-        "for every measure.",
-        f"Figures are withheld when fewer than {min_peers} peers have data.",
-        f"Peer group: {group_text}." if group_text else "",
-    )
-    snapshot.footnotes = tuple(f for f in snapshot.footnotes if f)
-    return snapshot
-
+    return panels
 
 def _left_out(c) -> tuple[str, ...]:
     notes = []
@@ -441,8 +448,6 @@ def _benchmark_caption(facts: Facts, comp, shown_as) -> str:
         return sentence + "; peer figures withheld (too few peers have data)."
     if comp.rank is not None and comp.rank_of and comp.rank_of > 1:
         direction = "lowest" if comp.higher_is_better is False else "highest"
-        from ..captions import ordinal
-
         place = direction if comp.rank == 1 else f"{ordinal(comp.rank)} {direction}"
         sentence += f", {place} of the {comp.rank_of:,} services compared"
     if comp.median is not None:
@@ -561,7 +566,7 @@ def executive_panels(view: ExecutiveView) -> list[SnapshotPanel]:
 
 def _executive(ctx, viewer, query: dict) -> Snapshot:
     state = parse_executive_state(query)
-    view = build_executive(ctx, viewer, state)
+    view = cached_executive(ctx, viewer, state)
     service = view.service
     title = f"Executive summary: {view.period_label}" if view.period_label else \
         "Executive summary"

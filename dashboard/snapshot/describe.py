@@ -172,12 +172,40 @@ def table_markdown(table: pd.DataFrame, metric_codes: list[str] | None = None) -
     return "\n".join(lines)
 
 
+COUNT_COLUMNS = ("Rank", "Of", "Rank of", "Peers")  # whole numbers, not the measure's unit
+
+
 def _cell(column: str, value, code) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "–"
-    if column == "Value" and code in CATALOGUE:
-        return format_value(float(value), CATALOGUE[code]).replace("|", "\\|")
-    if column.startswith("Share"):
-        return f"{float(value):.0%}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        if column.startswith("Share"):
+            return f"{number:.0%}"
+        if column.endswith("(%)") or "(% of" in column:
+            return f"{number:+.1f}%" if column.startswith("Change") else f"{number:.0f}%"
+        if column.startswith(COUNT_COLUMNS) or code not in CATALOGUE:
+            return f"{number:,.0f}" if number.is_integer() else f"{number:,.3g}"
+        return format_value(number, CATALOGUE[code]).replace("|", "\\|")
     text = str(value)
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rows_markdown(data) -> str:
+    """Return the figures a panel draws as a Markdown table (the page's "show data")."""
+    rows = panel_rows(data)
+    if not rows:
+        return data.empty_message or "No figures."
+    total = sum(r.value for r in rows) if _is_breakdown(data) and data.panel.parts_of_whole \
+        else None
+    header = ["Measure", "Period", "Value"] + (["Share"] if total else []) + \
+        ["Share of period reported"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    for r in rows:
+        metric = CATALOGUE[r.metric]
+        cells = [metric.label, r.period, format_value(r.value, metric)]
+        if total:
+            cells.append(f"{r.value / total:.0%}")
+        cells.append(f"{r.coverage:.0%}")
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
