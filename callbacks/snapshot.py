@@ -129,6 +129,31 @@ def snapshot_download(token: str) -> Response:
     return response
 
 
+def snapshot_now() -> Response:
+    """Make and serve a snapshot at once, for scripts and links:
+    `/download/snapshot?url=/finance%3Fservice%3DDEMO003&format=pdf`."""
+    from flask import request
+
+    from dashboard.snapshot.make import address
+
+    try:
+        fmt = check_format(request.args.get("format", "pdf"))
+        page, query = address(request.args.get("url", ""), None)
+        made = make_snapshot(context.current(), context.current_viewer(), page, query, fmt)
+    except SnapshotError as exc:
+        return Response(f"No file was made: {exc}\n", status=400, mimetype="text/plain")
+    except Exception as exc:
+        if type(exc).__name__ == "RenderError":
+            return Response(f"No file was made: {exc}\n", status=503, mimetype="text/plain")
+        log.exception("snapshot failed")
+        return Response("No file was made: the problem has been logged.\n", status=500,
+                        mimetype="text/plain")
+    response = Response(made.content, mimetype=made.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register(app) -> None:
     """Register the toolbar's callbacks and the file route."""
     app.callback(
@@ -218,3 +243,4 @@ def register(app) -> None:
     )
     app.server.add_url_rule("/download/snapshot/<token>", "download_snapshot",
                             snapshot_download)
+    app.server.add_url_rule("/download/snapshot", "download_snapshot_now", snapshot_now)

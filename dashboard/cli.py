@@ -396,6 +396,68 @@ def cmd_targets(args) -> int:
         db.dispose()
 
 
+def cmd_snapshot(args) -> int:
+    from pathlib import Path
+
+    from .context import AppContext
+    from .queries import ANONYMOUS
+    from .snapshot.build import SnapshotError
+    from .snapshot.make import address, check_format, make_snapshot
+
+    def fail(message: str, code: int = 2) -> int:
+        print(f"No snapshot written: {message}", file=sys.stderr)
+        return code
+
+    output = args.output
+    try:
+        fmt = args.format or (Path(output).suffix.lstrip(".").lower() if output else "")
+        fmt = check_format(fmt)
+    except SnapshotError:
+        return fail("give --format (pdf, pptx, png, html, xlsx, csv or zip) or an -o file "
+                    "name ending in one of them")
+    if output and Path(output).suffix and Path(output).suffix.lstrip(".").lower() != fmt:
+        return fail(f"--format {fmt} does not match the file name {output!r}")
+    state = None
+    if args.state:
+        try:
+            state = Path(args.state).read_bytes()[:200_000]
+        except OSError as exc:
+            return fail(f"cannot read {args.state!r}: {exc.strerror or exc}")
+    try:
+        page, query = address(args.url, state)
+    except SnapshotError as exc:
+        return fail(str(exc))
+    config = load_config()
+    db = Database(config["DATABASE_URL"])
+    ctx = AppContext(db, config, None)
+    started = time.perf_counter()
+
+    def progress(stage: str, fraction: float) -> None:
+        if not args.quiet and sys.stderr.isatty():
+            print(f"\r{stage[:50]:<50} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
+
+    try:
+        made = make_snapshot(ctx, ANONYMOUS, page, query, fmt, progress)
+    except SnapshotError as exc:
+        return fail(str(exc), 1)
+    except Exception as exc:
+        if type(exc).__name__ == "RenderError":
+            return fail(str(exc), 1)
+        raise
+    finally:
+        db.dispose()
+    if not args.quiet and sys.stderr.isatty():
+        print("", file=sys.stderr)
+    target = output or made.filename
+    try:
+        Path(target).write_bytes(made.content)
+    except OSError as exc:
+        return fail(f"cannot write {target!r}: {exc.strerror or exc}")
+    print(f"Wrote {target} ({len(made.content):,} bytes) in "
+          f"{time.perf_counter() - started:.1f} s.", file=sys.stderr)
+    return 0
+
+
 def cmd_bench(args) -> int:
     from . import bench
 
@@ -613,6 +675,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", default=os.environ.get("USER", "cli"),
                    help="who sets the target, recorded with it")
     p.set_defaults(func=cmd_targets)
+
+    p = add("snapshot", help="write a snapshot of a view (PDF, PowerPoint, PNG, HTML, ...)",
+            description="Write the same file as a page's Download button: the view at a page "
+            "address (as in the browser's address bar) or in a view.json file from a "
+            "snapshot's ZIP bundle. The format follows -o's suffix unless --format says "
+            "otherwise. Exit status: 0 written, 1 the view or file could not be made, 2 bad "
+            "arguments.")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", default=None, metavar="ADDRESS",
+                       help='the page address, e.g. "/finance?service=DEMO003&from=2024-04"')
+    where.add_argument("--state", default=None, metavar="FILE.json",
+                       help="a view.json file (from a snapshot's ZIP bundle)")
+    p.add_argument("--format", default=None,
+                   choices=("pdf", "pptx", "png", "html", "xlsx", "csv", "zip"),
+                   help="file format [default: from -o's suffix]")
+    p.add_argument("-o", "--output", default=None,
+                   help="file to write [default: a name made from the view, in this folder]")
+    p.add_argument("--quiet", action="store_true", help="no progress indicator")
+    p.set_defaults(func=cmd_snapshot)
 
     p = add("catalogue", help="list the metric catalogue",
                        description="List every stored and derived metric.")

@@ -28,6 +28,7 @@ def test_metric_reference_is_current():
 
 
 @pytest.mark.parametrize("command", ["init-db", "seed-demo", "bench", "catalogue", "settings",
+                                     "targets", "snapshot",
                                      "import", "imports", "undo-import", "template", "export"])
 def test_subcommand_help(command, capsys):
     with pytest.raises(SystemExit) as exc:

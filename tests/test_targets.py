@@ -83,3 +83,36 @@ def test_demo_targets_follow_the_year_before(demo_db):
     assert by_key[(service, "searches")] == pytest.approx(round(values["searches"] * 1.05, -1))
     assert by_key[(service, "registered_pct")] == pytest.approx(
         round(min(100, values["registered_pct"] + 2), 1))
+
+
+def test_targets_command(tmp_path):
+    from tests.test_docs_and_cli import run_cli
+
+    url = f"sqlite:///{tmp_path}/cli.db"
+    assert run_cli("seed-demo", "--services", "3", "--years", "2", database_url=url).returncode == 0
+    listed = run_cli("targets", "list", "--service", "DEMO001", database_url=url)
+    assert listed.returncode == 0 and "Literature/evidence searches" in listed.stdout
+    done = run_cli("targets", "set", "--service", "DEMO001", "--metric", "Enquiries (all)",
+                   "--period", "2024/25", "--value", "5000", "--note", "board plan",
+                   database_url=url)
+    assert done.returncode == 0, done.stderr
+    assert "Enquiries (all)" in done.stdout and "5,000" in done.stdout
+    db = __import__("dashboard.db", fromlist=["Database"]).Database(url)
+    assert targets.targets_for(db, ANONYMOUS, "DEMO001", PeriodRange(
+        dt.date(2024, 4, 1), dt.date(2025, 3, 1)))["enquiries_total"] == 5000
+    db.dispose()
+    gone = run_cli("targets", "delete", "--service", "DEMO001", "--metric", "enquiries_total",
+                   "--from", "2024-04", "--to", "2025-03", database_url=url)
+    assert gone.returncode == 0 and "removed" in gone.stdout
+    again = run_cli("targets", "delete", "--service", "DEMO001", "--metric", "enquiries_total",
+                    "--period", "2024", database_url=url)
+    assert again.returncode == 1 and "no such target" in again.stderr
+    bad = run_cli("targets", "set", "--service", "DEMO001", "--metric", "searches",
+                  "--period", "2024/26", "--value", "3", database_url=url)
+    assert bad.returncode == 2 and "second year must follow" in bad.stderr
+    negative = run_cli("targets", "set", "--service", "DEMO001", "--metric", "searches",
+                       "--period", "2024", "--value", "-3", database_url=url)
+    assert negative.returncode == 2 and "negative" in negative.stderr
+    unknown = run_cli("targets", "set", "--service", "NOPE", "--metric", "searches",
+                      "--period", "2024", "--value", "3", database_url=url)
+    assert unknown.returncode == 1 and "no service 'NOPE'" in unknown.stderr
