@@ -1,0 +1,197 @@
+"""The snapshot toolbar and the executive view through Dash's callback endpoint and Flask's test
+client, including payloads no browser would send."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+
+from dashboard import demo
+from dashboard.db import Database
+from dashboard.snapshot.build import view_state
+from layouts import ids
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    from app import create_app
+
+    path = tmp_path_factory.mktemp("snap-app") / "demo.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    demo.seed_demo(db, seed=20240401, n_services=8, years=2)
+    db.dispose()
+    return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache"})
+
+
+@pytest.fixture(scope="module")
+def client(demo_app):
+    client = demo_app.server.test_client()
+    client.get("/")  # Dash adds the pages router's callback on the first request
+    return client
+
+
+def _key(app, output: str, input_id: str | None = None) -> str:
+    """Return the callback-map key of the callback writing `output` (and reading input_id)."""
+    return next(k for k, c in app.callback_map.items() if output in k and (
+        input_id is None or any(i["id"] == input_id for i in c["inputs"])))
+
+
+def _outputs(key: str) -> list[dict]:
+    outputs = []
+    for part in key.strip(".").split("..."):
+        component, prop = part.rsplit(".", 1)
+        prop = prop.split("@")[0]
+        outputs.append({"id": json.loads(component) if component.startswith("{") else component,
+                        "property": prop})
+    return outputs
+
+
+def call(client, app, key: str, inputs: list, state: list | None = None,
+         changed: list[str] | None = None):
+    outputs = _outputs(key)
+    if not key.startswith(".."):  # a single output is sent as one object, not a list
+        outputs = outputs[0]
+    payload = {"output": key, "outputs": outputs, "inputs": inputs,
+               "state": state or [], "changedPropIds": changed or []}
+    return client.post("/_dash-update-component", data=json.dumps(payload),
+                       content_type="application/json")
+
+
+def start(client, app, fmt, page="finance", search="?service=DEMO001&from=2024-04&to=2025-03"):
+    key = _key(app, f"{ids.SNAP_JOB}.data")
+    trigger = {"format": fmt, "type": ids.SNAP_FORMAT}
+    inputs = [[{"id": trigger, "property": "n_clicks", "value": 1}]]
+    state = [{"id": ids.SNAP_PAGE, "property": "data", "value": page},
+             {"id": ids.URL_SEARCH, "property": "data", "value": search}]
+    return call(client, app, key, inputs, state,
+                [json.dumps(trigger, separators=(",", ":"), sort_keys=True) + ".n_clicks"])
+
+
+def poll(client, app, job):
+    key = _key(app, f"{ids.SNAP_FILE}.data")
+    return call(client, app, key,
+                [{"id": ids.SNAP_POLL, "property": "n_intervals", "value": 1}],
+                [{"id": ids.SNAP_JOB, "property": "data", "value": job}],
+                [f"{ids.SNAP_POLL}.n_intervals"])
+
+
+def upload(client, app, content: bytes, filename="view.json"):
+    key = _key(app, f"{ids.VIEW_MESSAGE}.children")
+    contents = "data:application/json;base64," + base64.b64encode(content).decode()
+    return call(client, app, key,
+                [{"id": ids.VIEW_UPLOAD, "property": "contents", "value": contents}],
+                [{"id": ids.VIEW_UPLOAD, "property": "filename", "value": filename}],
+                [f"{ids.VIEW_UPLOAD}.contents"])
+
+
+def test_a_saved_view_opens_the_same_address(client, demo_app):
+    state = view_state("finance", {"service": "DEMO002", "from": "2024-04", "to": "2024-06",
+                                   "granularity": "quarter"})
+    response = upload(client, demo_app, json.dumps(state).encode())
+    body = response.get_json()["response"]
+    assert body[ids.PAGES_LOCATION]["href"] == state["url"]
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"%PDF-1.7 not a view", "not JSON"),
+    (b'{"shelfmark_view": 1, "page": "../admin"}', "names no page"),
+    (b'{"hello": "world"}', "no 'shelfmark_view'"),
+])
+def test_a_file_that_is_not_a_view_is_refused_with_the_reason(client, demo_app, content,
+                                                               reason):
+    response = upload(client, demo_app, content, filename="<b>evil</b>.json")
+    assert response.status_code == 200
+    body = response.get_json()["response"]
+    assert ids.PAGES_LOCATION not in body
+    text = json.dumps(body[ids.VIEW_MESSAGE]["children"])
+    assert reason in text and "Traceback" not in text
+
+
+def test_a_forged_format_or_page_is_refused(client, demo_app):
+    for fmt, page in (("exe", "finance"), ("pdf", "../../etc/passwd"), ("pdf", None)):
+        response = start(client, demo_app, fmt, page=page)
+        assert response.status_code == 200
+        body = response.get_json()["response"]
+        assert body[ids.SNAP_JOB]["data"] is None
+        assert "could not be made" in json.dumps(body[ids.SNAP_STATUS]["children"])
+
+
+@pytest.mark.parametrize("job", [None, "x", {"id": "../../etc"}, {"id": "A" * 30},
+                                 {"id": ["list"]}, {"id": "B" * 30, "format": "<script>"}])
+def test_forged_job_references_never_crash(client, demo_app, job):
+    response = poll(client, demo_app, job)
+    assert response.status_code in (200, 204)
+    if response.status_code == 200:
+        text = response.get_data(as_text=True)
+        assert "Traceback" not in text and "<script>" not in text
+
+
+@pytest.mark.parametrize("token", ["nothing", "A" * 40, "%3Cscript%3E"])
+def test_unknown_file_tokens_get_a_plain_404(client, token):
+    response = client.get(f"/download/snapshot/{token}")
+    assert response.status_code == 404
+    assert "no longer available" in response.get_data(as_text=True)
+    assert response.mimetype == "text/plain"
+
+
+def test_a_path_through_the_file_route_serves_no_file(client):
+    response = client.get("/download/snapshot/..%2F..%2Fapp.py")
+    assert "def create_app" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, status, words", [
+    ("url=/admin&format=pdf", 400, "not a page"),
+    ("url=/finance&format=exe", 400, "Unknown format"),
+    ("format=pdf", 400, "address"),
+])
+def test_the_direct_route_refuses_bad_requests(client, query, status, words):
+    response = client.get(f"/download/snapshot?{query}")
+    assert response.status_code == status
+    assert words in response.get_data(as_text=True)
+
+
+def test_executive_filters_become_an_address(client, demo_app):
+    key = _key(demo_app, f"{ids.PAGES_LOCATION}.href", ids.EXEC_SERVICE)
+    inputs = [{"id": ids.EXEC_SERVICE, "property": "value", "value": "DEMO002"},
+              {"id": ids.EXEC_FROM, "property": "value", "value": "2024-04"},
+              {"id": ids.EXEC_TO, "property": "value", "value": "2025-03"},
+              {"id": ids.EXEC_PEERS, "property": "value", "value": "sector:=;source:=;nn:10"}]
+    body = call(client, demo_app, key, inputs, changed=[f"{ids.EXEC_PEERS}.value"]).get_json()
+    href = body["response"][ids.PAGES_LOCATION]["href"]
+    assert href.startswith("/executive?service=DEMO002&from=2024-04&to=2025-03&peers=")
+    junk = [{"id": i["id"], "property": "value", "value": v} for i, v in
+            zip(inputs, [{"$ne": 1}, ["2024-04"], "x" * 50_000, "sector:<script>"])]
+    response = call(client, demo_app, key, junk, changed=[f"{ids.EXEC_SERVICE}.value"])
+    assert response.status_code in (200, 204)
+    if response.status_code == 200:
+        href = response.get_json()["response"][ids.PAGES_LOCATION]["href"]
+        assert href.startswith("/executive") and "<script>" not in href
+
+
+def test_executive_page_shows_figures_targets_and_provenance(demo_app):
+    from layouts.executive import layout
+
+    with demo_app.server.test_request_context("/executive"):
+        tree = layout(service="DEMO001", peers="sector:=;source:=",
+                      **{"from": "2024-04", "to": "2025-03"})
+    text = json.dumps(tree.to_plotly_json(), default=lambda o: o.to_plotly_json())
+    assert "Executive summary: 2024/25" in text
+    assert "Data as of" in text and "Demo data (synthetic)" in text
+    assert "Target " in text and "Peer median" in text
+    assert "exec-searches" in text and "Show data" in text and "aria-label" in text
+
+
+def wait_for_job(client, app, job, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        body = poll(client, app, job).get_json()["response"]
+        if ids.SNAP_FILE in body and body[ids.SNAP_FILE]["data"] is not None:
+            return body[ids.SNAP_FILE]["data"], body
+        if ids.SNAP_FILE in body:  # finished without a file: failed
+            return None, body
+        time.sleep(0.3)
+    raise AssertionError("the snapshot job did not finish")
