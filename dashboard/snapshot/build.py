@@ -181,10 +181,6 @@ def _period_words(state) -> str:
     return f"{state.start:%b %Y} to {state.end:%b %Y}"
 
 
-def _service_filter(service) -> tuple[str, str]:
-    return ("Library service", f"{service.name} ({service.code})")
-
-
 # --- dashboard pages ----------------------------------------------------------------------------
 
 def kpi_headline(item, view: DashboardView, target: float | None = None,
@@ -239,8 +235,7 @@ def _dashboard(ctx, viewer, page: str, query: dict) -> Snapshot:
     if service is None:
         snapshot.empty_message = view.empty_message
         return snapshot
-    filters = [_service_filter(service),
-               ("Period", f"{_period_words(view.state)} ({view.period_label})"),
+    filters = [("Period", f"{_period_words(view.state)} ({view.period_label})"),
                ("Compared with", view.comparison_label),
                ("Shown by", GRANULARITY_LABELS[view.state.granularity])]
     if page == "overview":
@@ -288,15 +283,13 @@ def _benchmark(ctx, viewer, query: dict) -> Snapshot:
     snapshot.messages = tuple(view.messages)
     if service is None or view.empty_message or view.focus is None:
         snapshot.empty_message = view.empty_message or "There is nothing to compare."
-        if service is not None:
-            snapshot.filters = (_service_filter(service),)
         return snapshot
     c = view.focus
     metric = CATALOGUE[c.metric]
     per_text = denominator_text(view.state.per, service.sector, service.population_unit)
     group_text = view.group.description if view.group else ""
     snapshot.filters = (
-        _service_filter(service), ("Financial year", view.period_label),
+        ("Financial year", view.period_label),
         ("Measure", metric.name),
         ("Show figures", f"{NORMALISATION_LABELS[view.state.per]}"
                          + (f" ({per_text})" if per_text else "")),
@@ -577,7 +570,6 @@ def _executive(ctx, viewer, query: dict) -> Snapshot:
         snapshot.empty_message = view.empty_message or "There is no service to show yet."
         return snapshot
     snapshot.filters = (
-        _service_filter(service),
         ("Period", f"{_period_words(view.dashboard.state)} ({view.period_label})"),
         ("Compared with", view.comparison_label),
         ("Similar services", view.group_description),

@@ -98,7 +98,8 @@ class Snapshot:
     service_name: str = ""
     subtitle: str = ""                           # "Acute · North East and Yorkshire · 13,235 WTE served"
     period_label: str = ""                       # "2024/25" or "Apr 2024 – Jun 2024"
-    filters: tuple[tuple[str, str], ...] = ()    # (label, value in words), in display order
+    filters: tuple[tuple[str, str], ...] = ()    # (label, value in words), in display order;
+                                                 # the service is in service_code/service_name
     headlines: list[Headline] = field(default_factory=list)
     panels: list[SnapshotPanel] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
