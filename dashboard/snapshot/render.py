@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
 
-CHART_PNG_WIDTH = 960     # CSS pixels of each chart image shared by PNG, PowerPoint and ZIP
+CHART_PNG_WIDTH = 720     # CSS pixels of each chart image shared by PNG, PowerPoint and ZIP
 CHART_PNG_SCALE = 2       # sharp on slides and high-resolution screens
 
 
@@ -206,6 +206,8 @@ def render_chart(panel: SnapshotPanel, fmt: str = "png", scale: float = 2, *,
     if not (isinstance(title, dict) and title.get("text")) and not isinstance(title, str):
         layout["title"] = {"text": panel.title}
         figure["layout"] = layout
+    if fmt != "png":
+        scale = 1  # vector: the size is in points, and Chromium's PDF margins are not scaled
     try:
         return (renderer or chart_images.renderer()).render(
             [figure], fmt, scale=scale, width=CHART_PNG_WIDTH)[0]
