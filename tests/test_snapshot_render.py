@@ -170,7 +170,8 @@ def test_pptx_has_a_title_slide_headlines_then_one_slide_per_panel(files, snapsh
     deck = Presentation(io.BytesIO(result.content))
     assert (deck.slide_width, deck.slide_height) == (Inches(13.333), Inches(7.5))
     slides = list(deck.slides)
-    assert len(slides) == 2 + len(snapshot.panels) + 1  # + definitions and notes
+    reference = math.ceil((len(snapshot.definitions) + len(snapshot.footnotes) + 1) / 10)
+    assert len(slides) == 2 + len(snapshot.panels) + reference  # + definitions and notes
     title = squash(_texts(slides[0]))
     for expected in (snapshot.title, SERVICE_NAME, "Peer group", "≤ 15,000 WTE",
                      "Data as of: 14 Apr 2025 09:30", "Source: Demo data (synthetic)",
@@ -205,7 +206,10 @@ def test_pptx_has_a_title_slide_headlines_then_one_slide_per_panel(files, snapsh
         else:
             assert not pictures
             assert panel.empty_message in text
-    assert "Definitions" in _texts(slides[-1])
+    reference_text = "\n".join(_texts(s) for s in slides[-reference:])
+    assert f"Definitions and notes (1 of {reference})" in reference_text
+    for d in snapshot.definitions:
+        assert d.definition in reference_text
 
 
 # --- PNG -------------------------------------------------------------------------------------

@@ -35,7 +35,8 @@ def _rgb(hex_colour: str) -> RGBColor:
 
 def _textbox(slide, x, y, w, h, paragraphs, *, anchor=MSO_ANCHOR.TOP, fill: str | None = None,
              margin=Inches(0.08)):
-    """Add a text box; paragraphs are (text, size pt, bold, colour) tuples."""
+    """Add a text box; paragraphs are (text, size pt, bold, colour) tuples, where text may be
+    a (label, value) pair: the label is set in bold."""
     box = slide.shapes.add_textbox(x, y, w, h)
     frame = box.text_frame
     frame.word_wrap = True
@@ -52,20 +53,25 @@ def _textbox(slide, x, y, w, h, paragraphs, *, anchor=MSO_ANCHOR.TOP, fill: str 
         paragraph = frame.paragraphs[0] if first else frame.add_paragraph()
         first = False
         paragraph.alignment = PP_ALIGN.LEFT
-        run = paragraph.add_run()
-        run.text = text
-        run.font.name = FONT
-        run.font.size = Pt(size)
-        run.font.bold = bold
-        run.font.color.rgb = _rgb(colour)
+        pieces = ([(f"{text[0]}: ", True), (text[1], bold)] if isinstance(text, tuple)
+                  else [(text, bold)])
+        for piece, strong in pieces:
+            run = paragraph.add_run()
+            run.text = piece
+            run.font.name = FONT
+            run.font.size = Pt(size)
+            run.font.bold = strong
+            run.font.color.rgb = _rgb(colour)
         paragraph.space_after = Pt(size * 0.3)
     return box
 
 
 def _footer(slide, snapshot: Snapshot, number: int, total: int) -> None:
-    text = words.footer_text(snapshot)
-    if snapshot.synthetic:
-        text = "DEMO DATA (SYNTHETIC) · " + text
+    parts = [snapshot.title, snapshot.service_code or snapshot.service_name,
+             snapshot.as_of_text, snapshot.source]
+    text = " · ".join(p for p in parts if p)
+    if snapshot.synthetic and "synthetic" not in text.lower():
+        text = "Demo data (synthetic) · " + text
     _textbox(slide, MARGIN, SLIDE_H - Inches(0.45), CONTENT_W - Inches(1.2), Inches(0.35),
              [(text, 10, False, words.MUTED)], anchor=MSO_ANCHOR.MIDDLE)
     _textbox(slide, SLIDE_W - MARGIN - Inches(1.2), SLIDE_H - Inches(0.45), Inches(1.2),
@@ -108,13 +114,13 @@ def _title_slide(prs, snapshot: Snapshot) -> None:
                  anchor=MSO_ANCHOR.MIDDLE, fill=words.NOTICE_FILL)
         y += Inches(0.65)
     facts = words.all_facts(snapshot)
-    size = 14 if len(facts) <= 9 else 12
+    size = 16 if len(facts) <= 10 else 13
     half = math.ceil(len(facts) / 2)
     col_w = (CONTENT_W - Inches(0.3)) // 2
     for col, chunk in enumerate((facts[:half], facts[half:])):
         _textbox(slide, MARGIN + col * (col_w + Inches(0.3)), y, col_w,
                  SLIDE_H - y - Inches(0.6),
-                 [(f"{label}: {value}", size, False, words.TEXT) for label, value in chunk])
+                 [((label, value), size, False, words.TEXT) for label, value in chunk])
     _notes(slide, [*snapshot.messages, words.reopen_text(snapshot)])
 
 
@@ -213,18 +219,27 @@ def render_pptx(snapshot: Snapshot, charts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+DEFINITIONS_PER_SLIDE = 10
+
+
 def _definitions_slide(prs, snapshot: Snapshot) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
-    _textbox(slide, MARGIN, Inches(0.3), CONTENT_W, Inches(0.7),
-             [("Definitions and notes", 28, True, words.TEXT)])
-    lines = [words.definition_text(d) for d in snapshot.definitions]
-    lines += list(snapshot.footnotes) + [words.reopen_text(snapshot)]
-    lines = [line for line in lines if line]
-    size = 14 if len(lines) <= 10 else 12
-    half = math.ceil(len(lines) / 2) if len(lines) > 10 else len(lines)
-    col_w = (CONTENT_W - Inches(0.3)) // (2 if half < len(lines) else 1)
-    for col, chunk in enumerate((lines[:half], lines[half:])):
-        if chunk:
-            _textbox(slide, MARGIN + col * (col_w + Inches(0.3)), Inches(1.1), col_w,
-                     SLIDE_H - Inches(1.7), [(line, size, False, words.TEXT) for line in chunk])
-    _notes(slide, lines)
+    """Add the definitions and notes, ten to a slide in two columns, at a readable size."""
+    items = [((d.name, d.definition), d) for d in snapshot.definitions]
+    items += [(note, None) for note in (*snapshot.footnotes, words.reopen_text(snapshot)) if note]
+    chunks = [items[i:i + DEFINITIONS_PER_SLIDE]
+              for i in range(0, len(items), DEFINITIONS_PER_SLIDE)]
+    col_w = (CONTENT_W - Inches(0.4)) // 2
+    for number, chunk in enumerate(chunks, start=1):
+        slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+        title = "Definitions and notes"
+        if len(chunks) > 1:
+            title += f" ({number} of {len(chunks)})"
+        _textbox(slide, MARGIN, Inches(0.3), CONTENT_W, Inches(0.7),
+                 [(title, 28, True, words.TEXT)])
+        half = math.ceil(len(chunk) / 2)
+        for col, part in enumerate((chunk[:half], chunk[half:])):
+            if part:
+                _textbox(slide, MARGIN + col * (col_w + Inches(0.4)), Inches(1.15), col_w,
+                         SLIDE_H - Inches(1.8),
+                         [(text, 16, False, words.TEXT) for text, _ in part])
+        _notes(slide, [words.definition_text(d) if d else text for text, d in chunk])
