@@ -149,27 +149,38 @@ def _title_block(pdf: _Paper, snapshot: Snapshot) -> None:
     pdf.set_y(max(pdf.get_y(), top + 18) + 3)
     if snapshot.synthetic:
         _notice(pdf, snapshot.synthetic_notice)
-    _facts(pdf, words.all_facts(snapshot))
+    _facts(pdf, snapshot)
     for message in snapshot.messages:
         _notice(pdf, message)
 
 
-def _facts(pdf: FPDF, facts: Sequence[tuple[str, str]]) -> None:
-    label_w = 32
+def _fact_column(pdf: FPDF, facts: Sequence[tuple[str, str]], x: float, width: float,
+                 top: float) -> float:
+    """Write label/value lines in a column from `top`; return the column's bottom."""
+    label_w = 25
+    y = top
     for label, value in facts:
-        y = pdf.get_y()
-        height = max(_text_height(pdf, value, 9.5, CONTENT_W - label_w), 4.8)
-        if pdf.will_page_break(height):
-            pdf.add_page()
-            y = pdf.get_y()
-        pdf.set_font(FONT, "B", 9.5)
+        pdf.set_xy(x, y)
+        pdf.set_font(FONT, "B", 9)
         pdf.set_text_color(words.MUTED)
-        pdf.cell(label_w, 4.8, label)
+        pdf.cell(label_w, 4.6, label)
         pdf.set_text_color(words.TEXT)
-        pdf.set_font(FONT, "", 9.5)
-        pdf.set_xy(MARGIN + label_w, y)
-        pdf.multi_cell(CONTENT_W - label_w, 4.8, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
+        pdf.set_font(FONT, "", 9)
+        pdf.set_xy(x + label_w, y)
+        pdf.multi_cell(width - label_w, 4.6, value, align="L", new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
+        y = pdf.get_y()
+    return y
+
+
+def _facts(pdf: FPDF, snapshot: Snapshot) -> None:
+    """Write the filters (left) and where the figures come from (right), side by side."""
+    top = pdf.get_y()
+    left_w = CONTENT_W * 0.6
+    bottom = max(_fact_column(pdf, words.filter_facts(snapshot), MARGIN, left_w - 4, top),
+                 _fact_column(pdf, words.provenance_facts(snapshot), MARGIN + left_w,
+                              CONTENT_W - left_w, top))
+    pdf.set_xy(MARGIN, bottom + 3)
 
 
 def _heading(pdf: FPDF, text: str, room: float = 30) -> None:
@@ -198,7 +209,7 @@ def _headlines(pdf: FPDF, snapshot: Snapshot) -> None:
             heights.append(4 + _text_height(pdf, h.label, 9, inner, bold=True)
                            + _text_height(pdf, h.value, 17, inner, bold=True, height=8)
                            + _text_height(pdf, words.headline_change(h), 8.5, inner)
-                           + _text_height(pdf, h.caption, 8.5, inner) + 4)
+                           + _text_height(pdf, h.caption, 8.5, inner) + 3)
         tile_h = max(heights)
         if pdf.will_page_break(tile_h):
             pdf.add_page()

@@ -227,8 +227,12 @@ def context_columns(snapshot: Snapshot) -> list[tuple[str, str]]:
     """Return the (column, value) pairs every CSV row carries: service, period, each filter."""
     context = [("Service code", snapshot.service_code), ("Service", snapshot.service_name),
                ("Period", snapshot.period_label)]
-    names = {name.lower() for name, _ in context}
+    known = {name.lower(): value for name, value in context}
+    names = set(known)
     for label, value in snapshot.filters:
+        same = known.get(label.lower())
+        if same and str(value).startswith(same):
+            continue  # the service or period filter, already in its own column
         name = label if label.lower() not in names else f"Filter: {label}"
         names.add(name.lower())
         context.append((name, value))
