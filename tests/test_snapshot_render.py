@@ -582,3 +582,17 @@ def test_export_figures_keep_the_dashboard_theme():
 def test_snapshot_panel_without_figure_is_not_charted():
     panel = SnapshotPanel("k", "T", "", "", None, pd.DataFrame())
     assert not panel.has_chart
+
+
+def test_a_figure_plotly_refuses_names_its_panel_and_keeps_the_browser(renderer):
+    snap = make_snapshot(2)
+    snap.panels[1].figure = {"data": [None], "layout": {"height": 300}}
+    with pytest.raises(RenderError, match="the chart “Staff by band, 2024/25” failed"):
+        render(snap, "pdf")
+    assert renderer.running  # a bad figure is no reason to restart Chromium
+    assert render(make_snapshot(1), "png").content
+
+
+def test_a_named_template_is_looked_up():
+    figure = charts.prepare_figure({"data": [], "layout": {"template": "shelfmark"}})
+    assert figure["layout"]["template"]["layout"]["font"]["family"].startswith("Arial")

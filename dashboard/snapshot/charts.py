@@ -21,6 +21,7 @@ import asyncio
 import atexit
 import copy
 import os
+import re
 import shutil
 import threading
 from concurrent.futures import Future
@@ -59,6 +60,11 @@ class ChartSpec:
     scale: float = 1
     width: int | None = None
     height: int | None = None
+    label: str = ""            # names the chart in error messages
+
+
+class _ChartFailed(Exception):
+    """One chart of a batch failed: says which, and why."""
 
 
 def browser_path() -> str | None:
@@ -84,13 +90,30 @@ def _not_found_message() -> str:
             "Chromium or Chrome executable.")
 
 
+def template_json(template: Any) -> dict[str, Any]:
+    """Return a layout's template as Plotly JSON: a named one (e.g. "shelfmark") looked up in
+    plotly.io.templates, none at all as the dashboard's own."""
+    if isinstance(template, dict):
+        return template
+    if isinstance(template, str):
+        import plotly.io as pio
+
+        try:
+            return pio.templates[template].to_plotly_json()
+        except (KeyError, ValueError):
+            pass
+    if template is not None and hasattr(template, "to_plotly_json"):
+        return template.to_plotly_json()
+    return copy.deepcopy(_TEMPLATE_JSON)
+
+
 def prepare_figure(figure: dict[str, Any], width: int | None = None,
                    height: int | None = None) -> dict[str, Any]:
     """Return a copy of a Plotly JSON figure sized for export, in the dashboard's theme."""
     figure = {"data": copy.deepcopy(list(figure.get("data") or [])),
               "layout": copy.deepcopy(dict(figure.get("layout") or {}))}
     layout = figure["layout"]
-    layout.setdefault("template", copy.deepcopy(_TEMPLATE_JSON))
+    layout["template"] = template_json(layout.get("template"))
     layout["width"] = int(width or layout.get("width") or DEFAULT_WIDTH)
     layout["height"] = int(height or layout.get("height") or DEFAULT_HEIGHT)
     layout.pop("autosize", None)
@@ -201,9 +224,13 @@ class ChartRenderer:
 
         async def draw(spec: ChartSpec, figure: dict[str, Any]) -> bytes:
             nonlocal done
-            image = await kaleido.calc_fig(figure, opts={
-                "format": spec.fmt, "scale": spec.scale,
-                "width": figure["layout"]["width"], "height": figure["layout"]["height"]})
+            try:
+                image = await kaleido.calc_fig(figure, opts={
+                    "format": spec.fmt, "scale": spec.scale,
+                    "width": figure["layout"]["width"], "height": figure["layout"]["height"]})
+            except Exception as error:
+                name = f"the chart “{spec.label}”" if spec.label else "a chart"
+                raise _ChartFailed(f"{name} failed: {_describe(error)}") from error
             if spec.fmt == "pdf":
                 image = await asyncio.to_thread(_trim_pdf, image)
             done += 1
@@ -225,7 +252,8 @@ class ChartRenderer:
             return future.result(self.timeout * (1 + count / self.tabs) + 10)
         except BaseException as error:
             future.cancel()
-            self.close()  # a browser in an unknown state: start afresh next time
+            if not _figure_error(error):
+                self.close()  # a browser in an unknown state: start afresh next time
             if isinstance(error, FutureTimeout):
                 raise ChartError("Charts could not be drawn: Chromium did not answer in "
                                  "time.") from None
@@ -262,8 +290,18 @@ def _stop_loop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> Non
         loop.close()
 
 
+def _figure_error(error: BaseException) -> bool:
+    """Say whether plotly.js refused a figure (the browser itself is fine)."""
+    return (isinstance(error, _ChartFailed)
+            and type(error.__cause__).__name__ in ("JavascriptError", "KaleidoError"))
+
+
 def _describe(error: BaseException) -> str:
+    """Say an error in one short line (a JavaScript error by its description)."""
     text = str(error).strip() or type(error).__name__
+    found = re.search(r"'description': '([^'\\]*)", text)
+    if found:
+        text = found.group(1).replace("\\n", " ")
     return text.splitlines()[0][:300]
 
 

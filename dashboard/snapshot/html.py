@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from . import words
-from .charts import untitled
+from .charts import template_json, untitled
 from .model import Snapshot, SnapshotPanel
 
 VENDOR = Path(__file__).resolve().parent / "vendor"
@@ -208,6 +208,7 @@ def _panel(panel: SnapshotPanel, index: int) -> tuple[str, dict | None]:
         parts.append(f'<div class="chart" id="chart-{index}" role="img" '
                      f'aria-label="{esc(alt)}" style="height:{height}px"></div>')
         figure = untitled(panel.figure)
+        figure["layout"]["template"] = template_json(figure["layout"].get("template"))
         figure["layout"].pop("width", None)
         figure["layout"]["autosize"] = True
     else:

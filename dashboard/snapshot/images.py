@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import math
 from functools import lru_cache
-from typing import Sequence
-
 from PIL import Image, ImageDraw, ImageFont
 
 from . import words
@@ -297,5 +295,3 @@ def expected_size(snapshot: Snapshot, charts: dict[str, bytes]) -> tuple[int, in
     _compose(measure, snapshot, pictures)
     return WIDTH, measure.y
 
-
-__all__: Sequence[str] = ("render_dashboard_png", "titled_chart_png", "wrap", "expected_size")

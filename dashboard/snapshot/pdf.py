@@ -11,6 +11,7 @@ is scaled down to fit.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -20,6 +21,8 @@ from pypdf import PdfReader, PdfWriter, Transformation
 
 from . import words
 from .model import Snapshot, SnapshotPanel
+
+log = logging.getLogger(__name__)
 
 PAGE_W, PAGE_H = 210.0, 297.0            # A4 portrait, mm
 MARGIN = 15.0
@@ -130,12 +133,11 @@ def _title_block(pdf: _Paper, snapshot: Snapshot) -> None:
     text_w = CONTENT_W
     if logo is not None:
         try:
-            info = pdf.image(str(logo), x=PAGE_W - MARGIN - 40, y=top, w=40, h=16,
-                             keep_aspect_ratio=True, alt_text=snapshot.organisation or "Logo")
+            pdf.image(str(logo), x=PAGE_W - MARGIN - 40, y=top, w=40, h=16,
+                      keep_aspect_ratio=True, alt_text=snapshot.organisation or "Logo")
             text_w = CONTENT_W - 44
         except Exception:  # noqa: BLE001 - an unreadable logo must not stop the paper
-            info = None
-        del info
+            log.warning("organisation logo %s could not be read; left out", logo)
     pdf.set_y(top)
     kicker = " · ".join(p for p in (snapshot.organisation, "Shelfmark snapshot") if p)
     _text(pdf, kicker, 9, colour=words.MUTED, width=text_w)

@@ -50,8 +50,8 @@ class _Charts:
             from .pdf import chart_size_px
 
             width, height = chart_size_px(panel)
-            return ChartSpec(figure, "pdf", 1, width, height)
-        return ChartSpec(figure, "png", CHART_PNG_SCALE, CHART_PNG_WIDTH, None)
+            return ChartSpec(figure, "pdf", 1, width, height, panel.title)
+        return ChartSpec(figure, "png", CHART_PNG_SCALE, CHART_PNG_WIDTH, None, panel.title)
 
     def start(self, *kinds: str) -> None:
         """Start drawing the charts of these kinds ('png', 'pdf') in one batch."""
@@ -208,9 +208,10 @@ def render_chart(panel: SnapshotPanel, fmt: str = "png", scale: float = 2, *,
         figure["layout"] = layout
     if fmt != "png":
         scale = 1  # vector: the size is in points, and Chromium's PDF margins are not scaled
+    spec = ChartSpec(figure, fmt, scale, CHART_PNG_WIDTH, None, panel.title)
     try:
-        return (renderer or chart_images.renderer()).render(
-            [figure], fmt, scale=scale, width=CHART_PNG_WIDTH)[0]
+        chosen = renderer or chart_images.renderer()
+        return chosen.wait(chosen.submit([spec]))[0]
     except ChartError as error:
         raise RenderError(str(error)) from error
     except ValueError as error:
