@@ -331,13 +331,18 @@ def _sheet_rows(ws):
 def test_xlsx_has_about_headlines_a_sheet_per_panel_and_definitions(files, snapshot):
     book = load_workbook(io.BytesIO(files("xlsx").content))
     names = book.sheetnames
-    assert names[:2] == ["About", "Headlines"] and names[-1] == "Definitions"
+    assert names[:4] == ["About", "Headlines", "Evidence searches and training",
+                         "Staff by band"] and names[-1] == "Definitions"
     assert len(names) == 3 + len(snapshot.panels)
     assert len({n.lower() for n in names}) == len(names)
     for name in names:
         assert len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name)
-    about = {row[0]: row[1] for row in _sheet_rows(book["About"]) if row[0]}
-    for label, value in snapshot.filters:
+    about_rows = [row[:2] for row in _sheet_rows(book["About"]) if row[0]]
+    about = dict(about_rows)
+    labels = [label for label, _ in about_rows]
+    assert labels.count("Service") == labels.count("Period") == 1  # no fact twice
+    assert about["Service"] == SERVICE_NAME and about["Period"] == snapshot.period_label
+    for label, value in snapshot.filters[2:]:  # the filters beyond service and period
         assert about[label] == value
     assert about["Service code"] == SERVICE_CODE
     assert about["Open this view in Shelfmark"] == snapshot.url

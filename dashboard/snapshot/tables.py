@@ -64,14 +64,24 @@ def cell_value(value: Any) -> Any:
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
-    """Return a valid, unused sheet name (≤ 31 characters, none of []:*?/\\) for a title."""
-    base = _BAD_SHEET_CHARS.sub(" ", title or "Panel")
+    """Return a valid, unused sheet name (≤ 31 characters, none of []:*?/\\) for a title.
+
+    A trailing period (", 2024/25", ", Apr 2024 – Mar 2025") is dropped: every panel of a
+    snapshot has the same one, and the About sheet gives the full titles.
+    """
+    stem, _, tail = (title or "").rpartition(", ")
+    text = stem if stem and re.search(r"\d", tail) else (title or "")
+    base = _BAD_SHEET_CHARS.sub(lambda m: "-" if m.group() in "/\\" else " ", text)
     base = re.sub(r"\s+", " ", base).strip().strip("'") or "Panel"
-    name, n = base[:31].rstrip(), 1
+
+    def cut(limit: int) -> str:
+        return base[:limit].rstrip(" ,;:-–").rstrip() or "Panel"
+
+    name, n = cut(31), 1
     while name.lower() in taken or name.lower() in RESERVED_SHEETS:
         n += 1
         suffix = f" ({n})"
-        name = base[:31 - len(suffix)].rstrip() + suffix
+        name = cut(31 - len(suffix)) + suffix
     taken.add(name.lower())
     return name
 
@@ -87,6 +97,17 @@ def number_format(column: pd.Series) -> str | None:
     if all(float(v).is_integer() for v in values):
         return "#,##0"
     return "#,##0.00"
+
+
+def other_filters(snapshot: Snapshot, known: dict[str, str]) -> list[tuple[str, str]]:
+    """Return the filters, less those saying again a known fact (the service's own row says
+    "Hartwell Library", its filter "Hartwell Library (DEMO003)")."""
+    out = []
+    for label, value in snapshot.filters:
+        same = known.get(label.lower())
+        if not (same and str(value).startswith(same)):
+            out.append((label, value))
+    return out
 
 
 def _header(ws, names: Iterable[Any]) -> None:
@@ -121,7 +142,8 @@ def _about(ws, snapshot: Snapshot, sheets: list[tuple[str, SnapshotPanel]]) -> N
         rows.append(("About the service", snapshot.subtitle))
     if snapshot.period_label:
         rows.append(("Period", snapshot.period_label))
-    rows += [(label, value) for label, value in snapshot.filters]
+    rows += other_filters(snapshot, {"service": snapshot.service_name,
+                                     "period": snapshot.period_label})
     rows.append(("Data as of", snapshot.data_as_of or "unknown"))
     rows.append(("Generated", snapshot.generated))
     if snapshot.source:
@@ -227,12 +249,8 @@ def context_columns(snapshot: Snapshot) -> list[tuple[str, str]]:
     """Return the (column, value) pairs every CSV row carries: service, period, each filter."""
     context = [("Service code", snapshot.service_code), ("Service", snapshot.service_name),
                ("Period", snapshot.period_label)]
-    known = {name.lower(): value for name, value in context}
-    names = set(known)
-    for label, value in snapshot.filters:
-        same = known.get(label.lower())
-        if same and str(value).startswith(same):
-            continue  # the service or period filter, already in its own column
+    names = {name.lower() for name, _ in context}
+    for label, value in other_filters(snapshot, {n.lower(): v for n, v in context}):
         name = label if label.lower() not in names else f"Filter: {label}"
         names.add(name.lower())
         context.append((name, value))
