@@ -137,14 +137,19 @@ def _number(value: Any) -> str:
 
 
 def table_html(table: pd.DataFrame) -> str:
-    """Return a DataFrame as an escaped HTML table, numbers right-aligned."""
+    """Return a DataFrame as an escaped HTML table, numbers right-aligned, shares as %."""
+    from .tables import number_format
+
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns)
+    percent = [number_format(table[c]) == "0.0%" for c in table.columns]
     rows = []
     for record in table.itertuples(index=False, name=None):
         cells = []
-        for value in record:
+        for value, as_percent in zip(record, percent):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                cells.append(f'<td class="num">{esc(_number(value))}</td>')
+                text = (f"{value:.1%}" if as_percent and not math.isnan(value)
+                        else _number(value))
+                cells.append(f'<td class="num">{esc(text)}</td>')
             else:
                 cells.append(f"<td>{esc(_number(value) if pd.notna(value) else '')}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")

@@ -184,8 +184,10 @@ def _about(ws, snapshot: Snapshot, sheets: list[tuple[str, SnapshotPanel]]) -> N
 def _headlines(ws, snapshot: Snapshot) -> None:
     _header(ws, ("Measure", "Code", "Value", "Change", "Assessment", "Caption", "Details"))
     for h in snapshot.headlines:
-        ws.append([xlsx_text(v) for v in (h.label, h.code, h.value, h.change, h.assessment,
-                                          h.caption, "; ".join(h.details))])
+        # the change with its arrow, as every format shows it ("▲ +12.0% vs 2023/24"): a
+        # bare "+12.0%" would need a visible quote to stay text (see xlsx_text)
+        ws.append([xlsx_text(v) for v in (h.label, h.code, h.value, words.headline_change(h),
+                                          h.assessment, h.caption, "; ".join(h.details))])
     if not snapshot.headlines:
         ws.append([xlsx_text(words.view_empty_text(snapshot) or
                              "No headline figures for this view.")])
