@@ -215,10 +215,14 @@ class ChartRenderer:
             if spec.fmt not in CHART_FORMATS:
                 raise ValueError(f"unknown chart format {spec.fmt!r}: expected one of "
                                  f"{', '.join(CHART_FORMATS)}")
-        self.start()
         prepared = [_padded(prepare_figure(s.figure, s.width, s.height)) if s.fmt == "pdf"
                     else prepare_figure(s.figure, s.width, s.height) for s in specs]
-        loop, kaleido = self._loop, self._kaleido
+        while True:
+            self.start()
+            with self._lock:  # the browser another thread's failure may just have closed
+                loop, kaleido = self._loop, self._kaleido
+            if loop is not None and kaleido is not None:
+                break
         total = len(specs)
         done = 0
 
