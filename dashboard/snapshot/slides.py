@@ -1,0 +1,245 @@
+"""Make a 16:9 PowerPoint deck of a snapshot with python-pptx: title, headlines, a slide a panel.
+
+Slides: a title slide (title, service, period, filters and peer group, data as of, source,
+the synthetic-data notice, organisation and logo), a headline-figures slide, then one slide
+per panel with its title, caption and chart (the PNG drawn at scale 2, fitted without
+distortion) and the definitions of its measures in the speaker notes. Type is large enough to
+read from the back of a boardroom: titles 28 pt, captions 18 pt, nothing under 12 pt.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+from PIL import Image
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from . import words
+from .model import Headline, Snapshot, SnapshotPanel
+
+SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
+MARGIN = Inches(0.5)
+CONTENT_W = SLIDE_W - 2 * MARGIN
+FONT = "Arial"      # Liberation Sans has Arial's metrics; PowerPoint has Arial everywhere
+BLANK_LAYOUT = 6
+
+
+def _rgb(hex_colour: str) -> RGBColor:
+    return RGBColor.from_string(hex_colour.lstrip("#").upper())
+
+
+def _textbox(slide, x, y, w, h, paragraphs, *, anchor=MSO_ANCHOR.TOP, fill: str | None = None,
+             margin=Inches(0.08)):
+    """Add a text box; paragraphs are (text, size pt, bold, colour) tuples, where text may be
+    a (label, value) pair: the label is set in bold."""
+    box = slide.shapes.add_textbox(x, y, w, h)
+    frame = box.text_frame
+    frame.word_wrap = True
+    frame.vertical_anchor = anchor
+    frame.margin_left = frame.margin_right = margin
+    frame.margin_top = frame.margin_bottom = Inches(0.04)
+    if fill:
+        box.fill.solid()
+        box.fill.fore_color.rgb = _rgb(fill)
+    first = True
+    for text, size, bold, colour in paragraphs:
+        if not text:
+            continue
+        paragraph = frame.paragraphs[0] if first else frame.add_paragraph()
+        first = False
+        paragraph.alignment = PP_ALIGN.LEFT
+        pieces = ([(f"{text[0]}: ", True), (text[1], bold)] if isinstance(text, tuple)
+                  else [(text, bold)])
+        for piece, strong in pieces:
+            run = paragraph.add_run()
+            run.text = piece
+            run.font.name = FONT
+            run.font.size = Pt(size)
+            run.font.bold = strong
+            run.font.color.rgb = _rgb(colour)
+        paragraph.space_after = Pt(size * 0.3)
+    return box
+
+
+def _footer(slide, snapshot: Snapshot, number: int, total: int) -> None:
+    parts = [snapshot.title, snapshot.service_code or snapshot.service_name,
+             snapshot.as_of_text, snapshot.source]
+    text = " · ".join(p for p in parts if p)
+    if snapshot.synthetic and "synthetic" not in text.lower():
+        text = "Demo data (synthetic) · " + text
+    _textbox(slide, MARGIN, SLIDE_H - Inches(0.45), CONTENT_W - Inches(1.2), Inches(0.35),
+             [(text, 10, False, words.MUTED)], anchor=MSO_ANCHOR.MIDDLE)
+    _textbox(slide, SLIDE_W - MARGIN - Inches(1.2), SLIDE_H - Inches(0.45), Inches(1.2),
+             Inches(0.35), [(f"{number} / {total}", 10, False, words.MUTED)],
+             anchor=MSO_ANCHOR.MIDDLE).text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
+
+
+def _notes(slide, lines) -> None:
+    slide.notes_slide.notes_text_frame.text = "\n".join(line for line in lines if line)
+
+
+def _title_slide(prs, snapshot: Snapshot) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+    band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, SLIDE_W, Inches(0.18))
+    band.fill.solid()
+    band.fill.fore_color.rgb = _rgb(words.BLUE)
+    band.line.fill.background()
+    logo = words.logo_path(snapshot)
+    text_w = CONTENT_W
+    if logo is not None:
+        try:
+            picture = slide.shapes.add_picture(str(logo), 0, Inches(0.45), height=Inches(0.9))
+            if picture.width > Inches(3):
+                ratio = Inches(3) / picture.width
+                picture.width, picture.height = Inches(3), int(picture.height * ratio)
+            picture.left = SLIDE_W - MARGIN - picture.width
+            text_w = CONTENT_W - Inches(3.3)
+        except Exception:  # noqa: BLE001 - an unreadable logo must not stop the deck
+            pass
+    kicker = " · ".join(p for p in (snapshot.organisation, "Shelfmark snapshot") if p)
+    _textbox(slide, MARGIN, Inches(0.45), text_w, Inches(2.4), [
+        (kicker, 16, False, words.MUTED),
+        (snapshot.title, 40, True, words.TEXT),
+        (words.service_text(snapshot), 22, True, words.BLUE),
+        (snapshot.subtitle, 16, False, words.MUTED)])
+    y = Inches(3.0)
+    if snapshot.synthetic:
+        _textbox(slide, MARGIN, y, CONTENT_W, Inches(0.5),
+                 [(snapshot.synthetic_notice, 14, True, words.TEXT)],
+                 anchor=MSO_ANCHOR.MIDDLE, fill=words.NOTICE_FILL)
+        y += Inches(0.65)
+    facts = words.all_facts(snapshot)
+    size = 16 if len(facts) <= 10 else 13
+    half = math.ceil(len(facts) / 2)
+    col_w = (CONTENT_W - Inches(0.3)) // 2
+    for col, chunk in enumerate((facts[:half], facts[half:])):
+        _textbox(slide, MARGIN + col * (col_w + Inches(0.3)), y, col_w,
+                 SLIDE_H - y - Inches(0.6),
+                 [((label, value), size, False, words.TEXT) for label, value in chunk])
+    _notes(slide, [*snapshot.messages, words.reopen_text(snapshot)])
+
+
+def _headline_tile(slide, h: Headline, x, y, w, hgt) -> None:
+    tile = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, x, y, w, hgt)
+    tile.fill.solid()
+    tile.fill.fore_color.rgb = _rgb(words.TILE)
+    tile.line.fill.background()
+    bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, x, y, Inches(0.09), hgt)
+    bar.fill.solid()
+    bar.fill.fore_color.rgb = _rgb(words.ASSESSMENT_COLOURS.get(h.assessment, words.MUTED))
+    bar.line.fill.background()
+    _textbox(slide, x + Inches(0.18), y + Inches(0.1), w - Inches(0.3), hgt - Inches(0.2), [
+        (h.label, 16, True, words.MUTED),
+        (h.value, 36, True, words.TEXT),
+        (words.headline_change(h), 14, False,
+         words.ASSESSMENT_COLOURS.get(h.assessment, words.MUTED)),
+        (h.caption, 13, False, words.MUTED)])
+
+
+def _headlines_slide(prs, snapshot: Snapshot) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+    _textbox(slide, MARGIN, Inches(0.35), CONTENT_W, Inches(0.8),
+             [("Headline figures", 28, True, words.TEXT),
+              (f"{words.service_text(snapshot)} · {snapshot.period_label}", 16, False,
+               words.MUTED)])
+    items = snapshot.headlines
+    if not items:
+        _textbox(slide, MARGIN, Inches(2), CONTENT_W, Inches(1),
+                 [(words.view_empty_text(snapshot) or "No headline figures for this view.",
+                   20, False, words.MUTED)])
+        return
+    rows = math.ceil(len(items) / 4)
+    cols = math.ceil(len(items) / rows)
+    gap = Inches(0.25)
+    top = Inches(1.5)
+    tile_w = (CONTENT_W - gap * (cols - 1)) // cols
+    tile_h = min(Inches(2.6), (SLIDE_H - top - Inches(0.7) - gap * (rows - 1)) // rows)
+    for i, h in enumerate(items):
+        r, col = divmod(i, cols)
+        _headline_tile(slide, h, MARGIN + col * (tile_w + gap), top + r * (tile_h + gap),
+                       tile_w, tile_h)
+    _notes(slide, [f"{h.label}: {h.value}. {h.change}. {h.caption}" for h in items])
+
+
+def _panel_slide(prs, snapshot: Snapshot, panel: SnapshotPanel, png: bytes | None) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+    head = _textbox(slide, MARGIN, Inches(0.3), CONTENT_W, Inches(1.25), [
+        (panel.title, 28, True, words.TEXT), (panel.caption, 18, False, words.TEXT)])
+    head.name = "Panel title"
+    notes_h = Inches(0.3) * len(panel.notes)
+    top = Inches(1.65)
+    bottom = SLIDE_H - Inches(0.55) - notes_h
+    box_w, box_h = CONTENT_W, bottom - top
+    if png is not None:
+        with Image.open(io.BytesIO(png)) as picture:
+            px_w, px_h = picture.size
+        scale = min(box_w / px_w, box_h / px_h)
+        w, h = int(px_w * scale), int(px_h * scale)
+        chart = slide.shapes.add_picture(io.BytesIO(png), MARGIN + (box_w - w) // 2,
+                                         top + (box_h - h) // 2, Emu(w), Emu(h))
+        chart.name = f"Chart: {panel.key}"
+        chart._element.nvPicPr.cNvPr.set("descr", panel.alt_text or panel.title)
+    else:
+        _textbox(slide, MARGIN, top + Inches(1), CONTENT_W, Inches(1.5),
+                 [(words.panel_empty_text(panel), 22, False, words.MUTED)],
+                 anchor=MSO_ANCHOR.MIDDLE, fill=words.TILE, margin=Inches(0.3))
+    if panel.notes:
+        _textbox(slide, MARGIN, bottom, CONTENT_W, notes_h,
+                 [("Note: " + n, 12, False, words.MUTED) for n in panel.notes])
+    definitions = words.panel_definitions(snapshot, panel)
+    _notes(slide, [panel.caption, panel.description,
+                   *("Note: " + n for n in panel.notes),
+                   "Definitions:" if definitions else "",
+                   *(words.definition_text(d) for d in definitions)])
+
+
+def render_pptx(snapshot: Snapshot, charts: dict[str, bytes]) -> bytes:
+    """Return the deck; `charts` maps panel keys to chart PNGs."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
+    prs.core_properties.title = snapshot.title
+    prs.core_properties.subject = words.service_text(snapshot)
+    prs.core_properties.author = snapshot.organisation or "Shelfmark"
+    _title_slide(prs, snapshot)
+    _headlines_slide(prs, snapshot)
+    for panel in snapshot.panels:
+        _panel_slide(prs, snapshot, panel, charts.get(panel.key) if panel.has_chart else None)
+    if snapshot.definitions or snapshot.footnotes:
+        _definitions_slide(prs, snapshot)
+    total = len(prs.slides)
+    for number, slide in enumerate(prs.slides, start=1):
+        _footer(slide, snapshot, number, total)
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()
+
+
+DEFINITIONS_PER_SLIDE = 10
+
+
+def _definitions_slide(prs, snapshot: Snapshot) -> None:
+    """Add the definitions and notes, ten to a slide in two columns, at a readable size."""
+    items = [((d.name, d.definition), d) for d in snapshot.definitions]
+    items += [(note, None) for note in (*snapshot.footnotes, words.reopen_text(snapshot)) if note]
+    chunks = [items[i:i + DEFINITIONS_PER_SLIDE]
+              for i in range(0, len(items), DEFINITIONS_PER_SLIDE)]
+    col_w = (CONTENT_W - Inches(0.4)) // 2
+    for number, chunk in enumerate(chunks, start=1):
+        slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+        title = "Definitions and notes"
+        if len(chunks) > 1:
+            title += f" ({number} of {len(chunks)})"
+        _textbox(slide, MARGIN, Inches(0.3), CONTENT_W, Inches(0.7),
+                 [(title, 28, True, words.TEXT)])
+        half = math.ceil(len(chunk) / 2)
+        for col, part in enumerate((chunk[:half], chunk[half:])):
+            if part:
+                _textbox(slide, MARGIN + col * (col_w + Inches(0.4)), Inches(1.15), col_w,
+                         SLIDE_H - Inches(1.8),
+                         [(text, 16, False, words.TEXT) for text, _ in part])
+        _notes(slide, [words.definition_text(d) if d else text for text, d in chunk])
