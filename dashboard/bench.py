@@ -211,6 +211,13 @@ def main(args) -> int:
           "any component or figure is built.")
     print("Aims: callback at most 2x the bare aggregate; 5M at most 3x the 50k time; "
           "at most 300 MB per worker.")
+    if getattr(args, "snapshot_repeat", 0):
+        from . import bench_snapshot
+
+        print(f"\nSnapshot downloads of an eight-panel view (the Activity page), median of "
+              f"{args.snapshot_repeat} ...", flush=True)
+        bench_snapshot.report(bench_snapshot.run(
+            lambda: bench_snapshot.eight_panel_snapshot(small_url), args.snapshot_repeat))
     if getattr(args, "benchmark_repeat", 0):
         from . import bench_benchmark
 

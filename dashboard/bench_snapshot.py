@@ -73,3 +73,26 @@ def report(results: dict[str, Any]) -> str:
     text = "\n".join(lines)
     print(text)
     return text
+
+
+def eight_panel_snapshot(url: str) -> Snapshot:
+    """Build the snapshot `make bench` times: the NHS Activity page (eight panels) of the first
+    service of a benchmark database, for its last complete financial year but one."""
+    from .context import AppContext
+    from .db import Database
+    from .queries import ANONYMOUS, data_extent, first_service_code
+    from .settings import load_config
+    from .snapshot.build import build_snapshot
+
+    config = load_config({"DATABASE_URL": url, "CACHE_TYPE": "NullCache"})
+    db = Database(url)
+    try:
+        code = first_service_code(db, ANONYMOUS)
+        last = data_extent(db, ANONYMOUS, code)[1]
+        year = last.year - 1 if last.month >= 4 else last.year - 2
+        query = {"service": code, "from": f"{year}-04", "to": f"{year + 1}-03",
+                 "granularity": "month"}
+        snapshot = build_snapshot(AppContext(db, config, None), ANONYMOUS, "activity", query)
+    finally:
+        db.dispose()
+    return snapshot

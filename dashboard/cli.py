@@ -555,6 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--benchmark-repeat", type=int, default=20,
                    help="services timed per peer group in the IMLS peer-comparison benchmark "
                    "(0 skips it)")
+    p.add_argument("--snapshot-repeat", type=int, default=3,
+                   help="repeats of the snapshot benchmark (8-panel PDF, PPTX, ZIP against 8 "
+                   "single-chart exports; 0 skips it)")
     p.add_argument("--import-rows", type=int, default=1_000_000,
                    help="rows of the import benchmark's CSV (0 skips it)")
     p.set_defaults(func=cmd_bench)

@@ -195,3 +195,55 @@ def wait_for_job(client, app, job, timeout=120):
             return None, body
         time.sleep(0.3)
     raise AssertionError("the snapshot job did not finish")
+
+
+def test_download_menu_makes_a_pdf_in_the_background(client, demo_app):
+    import io
+
+    from pypdf import PdfReader
+
+    body = start(client, demo_app, "pdf").get_json()["response"]
+    job = body[ids.SNAP_JOB]["data"]
+    assert body[ids.SNAP_POLL]["disabled"] is False
+    assert "Preparing the PDF" in json.dumps(body[ids.SNAP_STATUS]["children"])
+    href, final = wait_for_job(client, demo_app, job)
+    assert href and href.startswith("/download/snapshot/"), final
+    assert "is ready" in json.dumps(final[ids.SNAP_STATUS]["children"])
+    response = client.get(href)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Finance: 2024/25" in text and "Apr 2024 to Mar 2025" in text
+
+
+@pytest.mark.parametrize("fmt, media, magic", [
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
+    ("csv", "text/csv", b"\xef\xbb\xbf"),
+    ("html", "text/html", b"<!DOCTYPE html>"),
+])
+def test_the_direct_route_gives_the_same_files(client, fmt, media, magic):
+    from urllib.parse import quote
+
+    response = client.get(f"/download/snapshot?format={fmt}&url="
+                          + quote("/executive?service=DEMO002&from=2024-04&to=2025-03"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == media and response.data.startswith(magic)
+    assert "DEMO002" in response.headers["Content-Disposition"]
+
+
+def test_zip_bundle_reopens_the_same_view(client, demo_app):
+    import io
+    import zipfile
+
+    search = "?service=DEMO003&from=2024-04&to=2024-09&granularity=quarter"
+    body = start(client, demo_app, "zip", page="activity", search=search).get_json()
+    href, final = wait_for_job(client, demo_app, body["response"][ids.SNAP_JOB]["data"], 240)
+    assert href, final
+    bundle = zipfile.ZipFile(io.BytesIO(client.get(href).data))
+    names = bundle.namelist()
+    for suffix in (".pdf", ".pptx", ".png", ".html", ".xlsx", ".csv"):
+        assert any(n.endswith(suffix) and "/" not in n for n in names), suffix
+    state = json.loads(bundle.read("view.json"))
+    assert state["url"] == "/activity" + search
+    reopened = upload(client, demo_app, bundle.read("view.json")).get_json()["response"]
+    assert reopened[ids.PAGES_LOCATION]["href"] == "/activity" + search
