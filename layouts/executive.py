@@ -10,7 +10,7 @@ from dashboard import context, peers, queries
 from dashboard.benchmark_view import DEFAULT_PEERS
 from dashboard.executive import ExecutiveItem, ExecutiveView, cached_executive, \
     parse_executive_state
-from dashboard.formatting import format_value
+from dashboard.formatting import format_value, plural
 from dashboard.periods import month_key
 from dashboard.snapshot.build import executive_panels
 
@@ -102,7 +102,7 @@ def body(view: ExecutiveView, organisation: str, logo: bool) -> list:
                 else "Executive summary", className="page-title"),
         html.P(service.name, className="page-subtitle"),
         html.P([f"Data as of {as_of} · Source: {service.source_name} · Compared with "
-                f"{view.comparison_label}" + (f" and {view.group_size:,} similar services"
+                f"{view.comparison_label}" + (f" and {plural(view.group_size, 'similar service')}"
                                               if view.group_size else "")],
                className="exec-meta", id="exec-meta"),
     ], className="exec-header"))

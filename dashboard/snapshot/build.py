@@ -24,7 +24,7 @@ from ..executive import ICONS, ExecutiveView, cached_executive, parse_executive_
 from ..figures import (make_change_figure, make_distribution_figure, make_league_figure,
                        make_panel_figure, make_peer_trend_figure, make_ranked_figure,
                        make_standing_figure, quartile_band)
-from ..formatting import change_text, format_value, unit_label
+from ..formatting import change_text, format_value, plural, unit_label
 from ..periods import GRANULARITY_LABELS
 from ..settings import logo_path
 from ..state import parse_state
@@ -519,7 +519,7 @@ def executive_panels(view: ExecutiveView) -> list[SnapshotPanel]:
     ranked = [item for item in view.items if item.comparison is not None
               and not item.comparison.withheld and item.comparison.percentile is not None
               and item.facts.rank is not None]
-    title = f"Where this service stands among {view.group_size:,} similar services, " \
+    title = f"Where this service stands among {plural(view.group_size, 'similar service')}, " \
             f"{view.period_label}"
     srows = []
     for item in ranked:
