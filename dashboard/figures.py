@@ -339,7 +339,9 @@ def make_ranked_figure(comparison, own_label: str, title: str, axis_title: str,
     layout = _layout(title, max(height, 80 + 24 * len(entries)), showlegend=False,
                      xaxis={"title": {"text": axis_title}, "showgrid": True, "gridcolor": GRID,
                             "range": [0, top * 1.2 if top > 0 else 1]},
-                     yaxis={"automargin": True, "ticksuffix": "  ", "showgrid": False},
+                     yaxis={"automargin": True, "ticksuffix": "  ", "showgrid": False,
+                            "tickmode": "array", "tickvals": [e[0] for e in entries],
+                            "ticktext": [e[0] for e in entries]},
                      margin={"l": 20, "r": 30, "t": 64, "b": 50})
     return {"data": [trace], "layout": layout}
 
@@ -505,7 +507,10 @@ def make_league_figure(rows: list[dict], title: str, height: int | None = None) 
                             "showgrid": False, "zeroline": False},
                      yaxis={"automargin": True, "ticksuffix": "  ", "showgrid": False,
                             "rangemode": "normal", "type": "category",
-                            "categoryorder": "array", "categoryarray": labels},
+                            "categoryorder": "array", "categoryarray": labels,
+                            # every row keeps its label, however many measures there are
+                            "tickmode": "array", "tickvals": labels, "ticktext": labels,
+                            "tickfont": {"size": 12}},
                      margin={"l": 20, "r": 30, "t": 64, "b": 50})
     layout["shapes"] = shapes
     return {"data": traces, "layout": layout}

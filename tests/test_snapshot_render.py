@@ -32,8 +32,9 @@ from dashboard.importing.template import unneutralise
 from dashboard.snapshot import charts, images, pdf, tables
 from dashboard.snapshot.html import needs_full_bundle
 from dashboard.snapshot.model import MEDIA_TYPES, SNAPSHOT_FORMATS, SnapshotPanel
-from dashboard.snapshot.render import (CHART_PNG_SCALE, CHART_PNG_WIDTH, RenderError, render,
-                                       render_chart)
+from dashboard.snapshot.slides import HEADLINES_PER_SLIDE
+from dashboard.snapshot.render import (CHART_PNG_SCALE, CHART_PNG_WIDTH, SLIDE_CHART_SIZE,
+                                       RenderError, render, render_chart)
 from snapshot_fixtures import (FORMULA_CELL, SERVICE_CODE, SERVICE_NAME, make_empty_snapshot,
                                make_snapshot)
 
@@ -170,8 +171,14 @@ def test_pptx_has_a_title_slide_headlines_then_one_slide_per_panel(files, snapsh
     deck = Presentation(io.BytesIO(result.content))
     assert (deck.slide_width, deck.slide_height) == (Inches(13.333), Inches(7.5))
     slides = list(deck.slides)
-    reference = math.ceil((len(snapshot.definitions) + len(snapshot.footnotes) + 1) / 10)
-    assert len(slides) == 2 + len(snapshot.panels) + reference  # + definitions and notes
+    headline_slides = math.ceil(len(snapshot.headlines) / HEADLINES_PER_SLIDE)
+    first_panel = 1 + headline_slides
+    reference = slides[first_panel + len(snapshot.panels):]
+    assert reference, "definitions and notes close the deck"
+    assert all(_texts(s).startswith("Definitions and notes") for s in reference)
+    back = squash(" ".join(_texts(s) for s in reference))
+    for d in snapshot.definitions:
+        assert squash(d.definition) in back
     title = squash(_texts(slides[0]))
     for expected in (snapshot.title, SERVICE_NAME, "Peer group", "≤ 15,000 WTE",
                      "Data as of: 14 Apr 2025 09:30", "Source: Demo data (synthetic)",
@@ -183,7 +190,7 @@ def test_pptx_has_a_title_slide_headlines_then_one_slide_per_panel(files, snapsh
     for h in snapshot.headlines:
         assert h.label in headlines and h.value in headlines
     by_code = {d.code: d for d in snapshot.definitions}
-    for slide, panel in zip(slides[2:], snapshot.panels):
+    for slide, panel in zip(slides[first_panel:], snapshot.panels):
         text = _texts(slide)
         assert text.startswith(panel.title)
         assert panel.caption in text
@@ -196,7 +203,8 @@ def test_pptx_has_a_title_slide_headlines_then_one_slide_per_panel(files, snapsh
             assert len(pictures) == 1
             picture = pictures[0]
             with Image.open(io.BytesIO(picture.image.blob)) as image:
-                assert image.width == CHART_PNG_WIDTH * CHART_PNG_SCALE
+                assert image.size == (SLIDE_CHART_SIZE[0] * CHART_PNG_SCALE,
+                                      SLIDE_CHART_SIZE[1] * CHART_PNG_SCALE)
                 ratio = image.width / image.height
             assert picture.width / picture.height == pytest.approx(ratio, rel=0.01)
             assert picture.left >= 0 and picture.top >= 0
@@ -206,10 +214,8 @@ def test_pptx_has_a_title_slide_headlines_then_one_slide_per_panel(files, snapsh
         else:
             assert not pictures
             assert panel.empty_message in text
-    reference_text = "\n".join(_texts(s) for s in slides[-reference:])
-    assert f"Definitions and notes (1 of {reference})" in reference_text
-    for d in snapshot.definitions:
-        assert d.definition in reference_text
+    if len(reference) > 1:
+        assert f"Definitions and notes (1 of {len(reference)})" in _texts(reference[0])
 
 
 # --- PNG -------------------------------------------------------------------------------------
@@ -477,7 +483,8 @@ def test_a_bundle_draws_each_chart_once_per_kind(renderer):
     snap = make_snapshot(3)
     counting = _CountingRenderer(renderer)
     render(snap, "zip", renderer=counting)
-    assert sorted(counting.asked) == ["pdf"] * 3 + ["png"] * 3
+    # vector charts for the PDF, PNGs for the image and chart files, slide-shaped PNGs
+    assert sorted(counting.asked) == ["pdf"] * 3 + ["png"] * 6
 
 
 # --- empty views, progress, failures --------------------------------------------------------
@@ -602,3 +609,34 @@ def test_a_figure_plotly_refuses_names_its_panel_and_keeps_the_browser(renderer)
 def test_a_named_template_is_looked_up():
     figure = charts.prepare_figure({"data": [], "layout": {"template": "shelfmark"}})
     assert figure["layout"]["template"]["layout"]["font"]["family"].startswith("Arial")
+
+
+def test_many_headlines_and_long_definitions_split_across_slides(renderer):
+    from dataclasses import replace
+
+    from dashboard.snapshot.model import Definition
+    from dashboard.snapshot.slides import DEFINITION_LINES, DEFINITION_SIZE, _lines
+
+    snap = make_snapshot(2)
+    snap.headlines = [replace(snap.headlines[0], label=f"Measure {i}") for i in range(25)]
+    snap.definitions = [Definition(f"m{i}", f"Measure {i}", "A long definition. " * (5 + i % 9))
+                        for i in range(30)]
+    deck = Presentation(io.BytesIO(render(snap, "pptx", renderer=renderer).content))
+    texts = [_texts(s) for s in deck.slides]
+    headline_slides = [t for t in texts if t.startswith("Headline figures")]
+    assert len(headline_slides) == 4 and "(4 of 4)" in headline_slides[-1]
+    assert all(t.count("Measure ") <= HEADLINES_PER_SLIDE for t in headline_slides)
+    reference = [s for s in deck.slides if _texts(s).startswith("Definitions and notes")]
+    assert len(reference) >= 3
+    for slide in reference:
+        columns = [s for s in slide.shapes if s.has_text_frame
+                   and s.text_frame.text and not s.text_frame.text.startswith("Definitions")
+                   and s.top < Inches(6.9)]
+        for column in columns:
+            width = (column.width - Inches(0.16)) / 914400
+            lines = sum(_lines(p.text, DEFINITION_SIZE, width - 0.04)
+                        for p in column.text_frame.paragraphs if p.text)
+            assert lines <= DEFINITION_LINES + 0.5
+    found = " ".join(_texts(s) for s in reference)
+    for d in snap.definitions:
+        assert d.name in found

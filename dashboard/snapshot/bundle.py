@@ -86,7 +86,7 @@ def render_zip(snapshot: Snapshot, charts: ChartsOf, say: Progress) -> bytes:
     say("Placing charts on the pages", 0.75)
     files.insert(0, (names["pdf"], pdf.place_charts(paper, placements, pdfs)))
     say("Making slides", 0.8)
-    files.insert(1, (names["pptx"], render_pptx(snapshot, pngs)))
+    files.insert(1, (names["pptx"], render_pptx(snapshot, charts("slide"))))
     say("Composing the image", 0.88)
     files.insert(2, (names["png"], render_dashboard_png(snapshot, pngs)))
     charted = [p for p in snapshot.panels if p.has_chart]

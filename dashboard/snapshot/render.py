@@ -26,6 +26,9 @@ Progress = Callable[[str, float], None]
 
 CHART_PNG_WIDTH = 720     # CSS pixels of each chart image shared by PNG, PowerPoint and ZIP
 CHART_PNG_SCALE = 2       # sharp on slides and high-resolution screens
+# Slide charts are drawn in the shape of the slide's chart area (12.3 x 5.2 in), so that a
+# tall chart (a league table of 25 measures) is not shrunk into an unreadable strip.
+SLIDE_CHART_SIZE = (1150, 490)
 
 
 class RenderError(RuntimeError):
@@ -51,10 +54,12 @@ class _Charts:
 
             width, height = chart_size_px(panel)
             return ChartSpec(figure, "pdf", 1, width, height, panel.title)
+        if kind == "slide":
+            return ChartSpec(figure, "png", CHART_PNG_SCALE, *SLIDE_CHART_SIZE, panel.title)
         return ChartSpec(figure, "png", CHART_PNG_SCALE, CHART_PNG_WIDTH, None, panel.title)
 
     def start(self, *kinds: str) -> None:
-        """Start drawing the charts of these kinds ('png', 'pdf') in one batch."""
+        """Start drawing the charts of these kinds ('png', 'pdf', 'slide') in one batch."""
         kinds = tuple(k for k in kinds if k not in self._futures and k not in self._done)
         if not kinds or not self.panels:
             return
@@ -121,7 +126,7 @@ def _render_pdf(job: _Job) -> bytes:
 def _render_pptx(job: _Job) -> bytes:
     from .slides import render_pptx
 
-    pngs = job.charts.get("png")
+    pngs = job.charts.get("slide")
     job.say("Making slides", 0.8)
     return render_pptx(job.snapshot, pngs)
 
@@ -158,7 +163,7 @@ def _render_csv(job: _Job) -> bytes:
 def _render_zip(job: _Job) -> bytes:
     from .bundle import render_zip
 
-    job.charts.start("pdf", "png")  # one batch for every chart of the bundle
+    job.charts.start("pdf", "png", "slide")  # one batch for every chart of the bundle
     return render_zip(job.snapshot, job.charts.get, job.say)
 
 

@@ -134,36 +134,46 @@ def _headline_tile(slide, h: Headline, x, y, w, hgt) -> None:
     bar.fill.fore_color.rgb = _rgb(words.ASSESSMENT_COLOURS.get(h.assessment, words.MUTED))
     bar.line.fill.background()
     _textbox(slide, x + Inches(0.18), y + Inches(0.1), w - Inches(0.3), hgt - Inches(0.2), [
-        (h.label, 16, True, words.MUTED),
-        (h.value, 36, True, words.TEXT),
+        (h.label, 15, True, words.MUTED),
+        (h.value, 32, True, words.TEXT),
         (words.headline_change(h), 14, False,
          words.ASSESSMENT_COLOURS.get(h.assessment, words.MUTED)),
-        (h.caption, 13, False, words.MUTED)])
+        (h.caption, 11, False, words.MUTED)])
+
+
+HEADLINES_PER_SLIDE = 8  # four a row, two rows: the figures stay large
 
 
 def _headlines_slide(prs, snapshot: Snapshot) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
-    _textbox(slide, MARGIN, Inches(0.35), CONTENT_W, Inches(0.8),
-             [("Headline figures", 28, True, words.TEXT),
-              (f"{words.service_text(snapshot)} · {snapshot.period_label}", 16, False,
-               words.MUTED)])
+    """Add the headline figures, at most eight to a slide (more slides when there are more)."""
     items = snapshot.headlines
-    if not items:
-        _textbox(slide, MARGIN, Inches(2), CONTENT_W, Inches(1),
-                 [(words.view_empty_text(snapshot) or "No headline figures for this view.",
-                   20, False, words.MUTED)])
-        return
-    rows = math.ceil(len(items) / 4)
-    cols = math.ceil(len(items) / rows)
-    gap = Inches(0.25)
-    top = Inches(1.5)
-    tile_w = (CONTENT_W - gap * (cols - 1)) // cols
-    tile_h = min(Inches(2.6), (SLIDE_H - top - Inches(0.7) - gap * (rows - 1)) // rows)
-    for i, h in enumerate(items):
-        r, col = divmod(i, cols)
-        _headline_tile(slide, h, MARGIN + col * (tile_w + gap), top + r * (tile_h + gap),
-                       tile_w, tile_h)
-    _notes(slide, [f"{h.label}: {h.value}. {h.change}. {h.caption}" for h in items])
+    chunks = [items[i:i + HEADLINES_PER_SLIDE]
+              for i in range(0, len(items), HEADLINES_PER_SLIDE)] or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+        title = "Headline figures"
+        if len(chunks) > 1:
+            title += f" ({number} of {len(chunks)})"
+        _textbox(slide, MARGIN, Inches(0.35), CONTENT_W, Inches(0.8),
+                 [(title, 28, True, words.TEXT),
+                  (f"{words.service_text(snapshot)} · {snapshot.period_label}", 16, False,
+                   words.MUTED)])
+        if not chunk:
+            _textbox(slide, MARGIN, Inches(2), CONTENT_W, Inches(1),
+                     [(words.view_empty_text(snapshot) or "No headline figures for this view.",
+                       20, False, words.MUTED)])
+            continue
+        rows = math.ceil(len(chunk) / 4)
+        cols = math.ceil(len(chunk) / rows)
+        gap = Inches(0.25)
+        top = Inches(1.5)
+        tile_w = (CONTENT_W - gap * (cols - 1)) // cols
+        tile_h = min(Inches(2.6), (SLIDE_H - top - Inches(0.7) - gap * (rows - 1)) // rows)
+        for i, h in enumerate(chunk):
+            r, col = divmod(i, cols)
+            _headline_tile(slide, h, MARGIN + col * (tile_w + gap), top + r * (tile_h + gap),
+                           tile_w, tile_h)
+        _notes(slide, [f"{h.label}: {h.value}. {h.change}. {h.caption}" for h in chunk])
 
 
 def _panel_slide(prs, snapshot: Snapshot, panel: SnapshotPanel, png: bytes | None) -> None:
@@ -219,27 +229,45 @@ def render_pptx(snapshot: Snapshot, charts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-DEFINITIONS_PER_SLIDE = 10
+DEFINITION_SIZE = 16          # points
+DEFINITION_LINES = 22         # lines of 16 pt text a column holds above the footer
+
+
+def _lines(text: str, size: float, width_in: float) -> float:
+    """Estimate how many lines a paragraph takes (Arial text averages about 0.47 em a
+    character; a word that does not fit moves whole), plus the space after it."""
+    per_line = max(10, int(width_in * 72 / (size * 0.46)) - 2)
+    return math.ceil(len(text) / per_line) + 0.3
 
 
 def _definitions_slide(prs, snapshot: Snapshot) -> None:
-    """Add the definitions and notes, ten to a slide in two columns, at a readable size."""
+    """Add the definitions and notes in two columns at a readable size, as many slides as
+    their length needs (each column is filled by the estimated height of its paragraphs)."""
     items = [((d.name, d.definition), d) for d in snapshot.definitions]
     items += [(note, None) for note in (*snapshot.footnotes, words.reopen_text(snapshot)) if note]
-    chunks = [items[i:i + DEFINITIONS_PER_SLIDE]
-              for i in range(0, len(items), DEFINITIONS_PER_SLIDE)]
     col_w = (CONTENT_W - Inches(0.4)) // 2
-    for number, chunk in enumerate(chunks, start=1):
+    width_in = col_w / 914400 - 0.2
+    columns: list[list] = [[]]
+    used = 0
+    for item in items:
+        text = f"{item[0][0]}: {item[0][1]}" if isinstance(item[0], tuple) else item[0]
+        need = _lines(text, DEFINITION_SIZE, width_in)
+        if columns[-1] and used + need > DEFINITION_LINES:
+            columns.append([])
+            used = 0
+        columns[-1].append(item)
+        used += need
+    chunks = [columns[i:i + 2] for i in range(0, len(columns), 2)]
+    for number, pair in enumerate(chunks, start=1):
         slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
         title = "Definitions and notes"
         if len(chunks) > 1:
             title += f" ({number} of {len(chunks)})"
         _textbox(slide, MARGIN, Inches(0.3), CONTENT_W, Inches(0.7),
                  [(title, 28, True, words.TEXT)])
-        half = math.ceil(len(chunk) / 2)
-        for col, part in enumerate((chunk[:half], chunk[half:])):
-            if part:
-                _textbox(slide, MARGIN + col * (col_w + Inches(0.4)), Inches(1.15), col_w,
-                         SLIDE_H - Inches(1.8),
-                         [(text, 16, False, words.TEXT) for text, _ in part])
-        _notes(slide, [words.definition_text(d) if d else text for text, d in chunk])
+        for col, part in enumerate(pair):
+            _textbox(slide, MARGIN + col * (col_w + Inches(0.4)), Inches(1.15), col_w,
+                     SLIDE_H - Inches(1.8),
+                     [(text, DEFINITION_SIZE, False, words.TEXT) for text, _ in part])
+        _notes(slide, [words.definition_text(d) if d else text
+                       for part in pair for text, d in part])
