@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import benchmark, definitions, downloads, filters, importing, quality
+from . import benchmark, definitions, downloads, filters, importing, present, quality
 
 
 def register_callbacks(app) -> None:
@@ -13,3 +13,4 @@ def register_callbacks(app) -> None:
     quality.register(app)
     downloads.register(app)
     benchmark.register(app)
+    present.register(app)

@@ -65,3 +65,16 @@ PAGES = ("overview", "staffing", "finance", "activity", "impact")
 def nav(page: str) -> str:
     """Return the id of a page's navigation link."""
     return f"{NAV_PREFIX}{page}"
+# Presentation mode (/present)
+PRESENT = "present"                        # the root: class present-mode
+PRESENT_DECK = "present-deck"              # store: slide count, first slide, exit address
+PRESENT_READY = "present-ready"            # output of the clientside start-up
+PRESENT_STAGE = "present-stage"
+PRESENT_SLIDE = "present-slide"            # prefix: present-slide-3
+PRESENT_GRAPH = "present-graph"            # prefix: present-graph-3 (the chart on slide 3)
+PRESENT_ANNOUNCE = "present-announce"      # live region: "Slide 3 of 9: ..."
+PRESENT_COUNTER = "present-counter"
+PRESENT_PREV = "present-prev"
+PRESENT_NEXT = "present-next"
+PRESENT_EXIT = "present-exit"
+PRESENT_FULLSCREEN = "present-fullscreen"
