@@ -513,8 +513,8 @@ def make_league_figure(rows: list[dict], title: str, height: int | None = None) 
 # --- presentation mode ------------------------------------------------------------------------
 
 PRESENT_TEXT = "#0b0c0c"   # near black: 19:1 on white
-PRESENT_LINE = "#425563"   # axis lines and zero lines: 7.6:1 on white
-PRESENT_GRID = "#768692"   # gridlines a projector still shows (3.6:1 on white)
+PRESENT_LINE = "#425563"   # axis lines and zero lines: 7.7:1 on white
+PRESENT_GRID = "#768692"   # gridlines a projector still shows (3.7:1 on white)
 PRESENT_FONT = 20          # chart text at 1280×720; the page scales it for larger screens
 PRESENT_TITLE_FONT = 28
 MIN_TEXT_CONTRAST = 7.0    # WCAG AAA for text
