@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .snapshot.model import Definition, Headline, Snapshot, SnapshotPanel
 
-HEADLINES_PER_SLIDE = 4          # two rows of two (a third tile takes a whole row)
+HEADLINES_PER_SLIDE = 4          # two rows of two (three: the third alone, centred)
 MAX_HEADLINE_SLIDES = 4          # more than this, and tiles leave out their detail lines
 DEFINITION_LINES_PER_SLIDE = 17  # lines of large type a closing slide holds (18 fit)
 CHARS_PER_LINE = 96              # of large type across a closing slide (about 100 fit)
@@ -20,9 +20,9 @@ KINDS = ("title", "headlines", "panel", "definitions", "message")
 
 # How much a headline tile holds, in em of the deck's type, as assets/zz-shelfmark/present.css
 # lays tiles out: the tile grid is 49.4em wide and 23.6em tall at 16:9 (other screen shapes
-# give it as much room or more, but a very wide screen 23.4em); Arial averages 0.45em a character of these captions (bold
-# labels and changes 0.47-0.49em, bold figures at most 0.56em), and wrapping at word ends
-# wastes some of each line.
+# give it as much room or more, but a very wide screen only 23.4em); Arial averages 0.45em a
+# character of these captions (bold labels and changes 0.47-0.49em, bold figures at most
+# 0.56em), and wrapping at word ends wastes some of each line.
 GRID_WIDTH_EM = 49.4
 GRID_HEIGHT_EM = 23.4
 CHAR_EM = 0.46

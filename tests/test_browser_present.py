@@ -210,7 +210,8 @@ def test_chart_type_grows_with_the_screen(watched_page, base_url):  # noqa: F811
 
 
 @pytest.mark.parametrize("deck", list(DECKS))
-def test_every_slide_fits_and_reads_from_the_back_of_the_room(watched_page, base_url, deck):  # noqa: F811
+def test_every_slide_fits_and_reads_from_the_back_of_the_room(
+        watched_page, base_url, deck):  # noqa: F811
     """At 1280x720 no slide or tile is cut off or scrolls; every text is at least 24 px and
     has a contrast of at least 7:1 with its background (WCAG AAA)."""
     page = watched_page
@@ -245,9 +246,10 @@ def test_escape_and_exit_return_to_the_page_and_its_filters(watched_page, base_u
     filters = parse_qs(urlsplit(page.url).query)
     # Open the presentation as the page's Present link does (no reload), move, then Escape.
     href = present_href("finance", urlsplit(page.url).query)
-    page.evaluate("""(href) => { window.history.pushState({}, '', href);
-                                 window.dispatchEvent(new CustomEvent('_dashprivate_pushstate')); }""",
-                  href)
+    page.evaluate("""(href) => {
+        window.history.pushState({}, '', href);
+        window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+    }""", href)
     page.wait_for_selector("#present-counter")
     page.wait_for_function("document.activeElement && "
                            "document.activeElement.id === 'present-stage'")

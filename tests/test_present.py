@@ -431,7 +431,7 @@ def test_chunk_evenly():
     assert [len(r) for r in chunk_evenly(list(range(8)), 4)] == [4, 4]
     assert [len(r) for r in chunk_evenly(list(range(5)), 2)] == [2, 2, 1]
     assert chunk_evenly([], 4) == []
-    assert sum(chunk_evenly(list(range(25)), 4), []) == list(range(25))
+    assert [i for run in chunk_evenly(list(range(25)), 4) for i in run] == list(range(25))
 
 
 def test_definition_pages_share_everything_once():

@@ -37,7 +37,9 @@
     Object.keys(layout).forEach(function (key) {
       if (/^[xy]axis\d*$/.test(key)) { paths.push(key + ".tickfont", key + ".title.font"); }
     });
-    (layout.annotations || []).forEach(function (_, i) { paths.push("annotations[" + i + "].font"); });
+    (layout.annotations || []).forEach(function (_, i) {
+      paths.push("annotations[" + i + "].font");
+    });
     var sizes = {};
     paths.forEach(function (path) {
       var size = getPath(layout, path.replace(/\[(\d+)\]/g, ".$1") + ".size");
