@@ -152,7 +152,8 @@ def title_slide(slide: Slide, _number: int, snapshot: Snapshot | None) -> list:
         brand = []
         if snapshot.logo:
             brand.append(html.Img(src=LOGO_PATH, className="present-logo",
-                                  alt=f"{snapshot.organisation} logo".strip()))
+                                  alt=f"{snapshot.organisation} logo" if snapshot.organisation
+                                  else "Organisation logo"))
         if snapshot.organisation:
             brand.append(html.Span(snapshot.organisation))
         children.append(html.Div(brand, className="present-organisation"))

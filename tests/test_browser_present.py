@@ -238,6 +238,25 @@ def test_every_slide_fits_and_reads_from_the_back_of_the_room(
     assert page.errors == []
 
 
+def test_words_that_would_not_fit_are_made_smaller(watched_page, base_url):  # noqa: F811
+    """A tile whose words the plan did not foresee shrinks until nothing is cut off."""
+    page = watched_page
+    total = open_deck(page, base_url, DECKS["finance"])
+    go_to(page, 2, total)
+    tile = page.locator(f"{VISIBLE} .present-tile").first
+    normal = tile.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    tile.locator(".present-tile-caption").evaluate(
+        "e => { e.textContent += ' Longer than planned.'.repeat(8); }")
+    assert tile.evaluate("e => e.scrollHeight > e.clientHeight + 1")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    expect_slide(page, 2, total)
+    assert tile.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    assert normal * 0.8 - 0.5 <= tile.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") \
+        < normal
+    assert page.errors == []
+
+
 def test_escape_and_exit_return_to_the_page_and_its_filters(watched_page, base_url):  # noqa: F811
     page = watched_page
     page.set_viewport_size({"width": 1280, "height": 720})

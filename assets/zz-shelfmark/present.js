@@ -6,7 +6,8 @@
  * layouts/present.py) is in the page. callbacks/present.py calls `start` through a clientside
  * callback each time a deck is rendered. Every slide is already in the page, so switching is
  * instant; charts on a slide that was hidden are resized (and their text scaled with the
- * screen) when it is shown. No animations, so nothing moves for prefers-reduced-motion.
+ * screen) when it is shown, and words that would not fit are made a little smaller. No
+ * animations, so nothing moves for prefers-reduced-motion.
  */
 (function () {
   "use strict";
@@ -92,6 +93,26 @@
     });
   }
 
+  // --- words that do not fit -----------------------------------------------------------------
+
+  /* Shrink a box's type in steps (to 80% at least) until its words fit without scrolling or
+     being cut off. Slides are planned to fit (dashboard/presentation.py); this only catches
+     what the plan could not foresee, such as an unusually long measure name. */
+  function shrinkToFit(box) {
+    box.style.fontSize = "";
+    var scale = 1;
+    while ((box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1)
+           && scale > 0.8) {
+      scale = Math.round((scale - 0.05) * 100) / 100;
+      box.style.fontSize = scale + "em";
+    }
+  }
+
+  function fitWords(section) {
+    section.querySelectorAll(".present-tile").forEach(shrinkToFit);
+    if (!section.classList.contains("present-slide-panel")) { shrinkToFit(section); }
+  }
+
   // --- moving between slides ----------------------------------------------------------------
 
   function show(root, number, announce) {
@@ -119,6 +140,7 @@
           (section.getAttribute("data-title") || "");
       }
     }
+    fitWords(section);
     var url = new URL(window.location.href);
     if (url.searchParams.get("slide") !== String(n)) {
       url.searchParams.set("slide", String(n));
@@ -220,7 +242,10 @@
     var root = deck();
     if (!root) { return; }
     var section = slides(root)[current(root) - 1];
-    if (section) { fitCharts(root, section, 0); }
+    if (section) {
+      fitWords(section);
+      fitCharts(root, section, 0);
+    }
   });
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
