@@ -630,7 +630,35 @@ def presentation_figure(fig: dict, height: int = 520, show_title: bool = True) -
     for trace in out.get("data") or []:
         _thicken(trace)
         _labels_beside(trace, layout)
+    _fit_rows(out, height)
     return out
+
+
+def _fit_rows(fig: dict, height: int) -> None:
+    """Label every row of a chart with many named rows (a league table of 25 measures): if
+    the rows are too close for the large type, make their labels (and markers) just small
+    enough to fit, rather than letting Plotly leave every other row unnamed."""
+    layout = fig["layout"]
+    rows: list[str] = []
+    for trace in fig.get("data") or []:
+        for y in trace.get("y") or []:
+            if isinstance(y, str) and y not in rows:
+                rows.append(y)
+    if len(rows) < 2:
+        return
+    margin = layout.get("margin") or {}
+    plot = height - margin.get("t", 0) - margin.get("b", 0) - 40  # less the x axis's labels
+    row = plot / len(rows)
+    yaxis = layout["yaxis"]
+    if row >= yaxis["tickfont"]["size"] * 1.3:
+        return
+    yaxis["tickfont"]["size"] = max(12, int(row / 1.2))
+    yaxis.update(tickmode="linear", tick0=0, dtick=1)
+    for trace in fig.get("data") or []:
+        marker = trace.get("marker")
+        if trace.get("type", "scatter") == "scatter" and isinstance(marker, dict) and \
+                isinstance(marker.get("size"), (int, float)):
+            marker["size"] = min(marker["size"], max(8, round(row * 0.9)))
 
 
 def _labels_beside(trace: dict, layout: dict) -> None:

@@ -32,6 +32,7 @@ CATEGORY_ICONS = {"staffing": "people", "finance": "cash-coin", "activity": "gra
 ARROWS = {"+": "bi-arrow-up-right", "-": "bi-arrow-down-right", "−": "bi-arrow-down-right"}
 GRAPH_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 TABLE_ROWS = 200  # rows of a chart's data read out to screen readers
+CHART_HEIGHT = 440  # px of a panel slide's chart at 1280x720 (it grows with the screen)
 NO_LINK = "This address does not say which page to present."
 
 
@@ -260,7 +261,8 @@ def panel_slide(slide: Slide, number: int, _snapshot: Snapshot | None) -> list:
     if panel.has_chart:
         children.append(html.Div(
             dcc.Graph(id=f"{ids.PRESENT_GRAPH}-{number}",
-                      figure=presentation_figure(panel.figure, show_title=False),
+                      figure=presentation_figure(panel.figure, height=CHART_HEIGHT,
+                                                 show_title=False),
                       config=GRAPH_CONFIG, responsive=True, className="present-graph",
                       style={"height": "100%", "width": "100%"}),
             className="present-chart", role="img",

@@ -363,9 +363,9 @@ def _colours(figure: dict) -> list:
 def _font_sizes(figure: dict) -> list[float]:
     layout = figure["layout"]
     sizes = [layout["font"]["size"], layout["legend"]["font"]["size"],
-             layout["hoverlabel"]["font"]["size"]]
-    for key in ("xaxis", "yaxis"):
-        sizes.append(layout[key]["tickfont"]["size"])
+             layout["hoverlabel"]["font"]["size"], layout["xaxis"]["tickfont"]["size"]]
+    if layout["yaxis"].get("dtick") != 1:  # see test_crowded_rows_are_all_named
+        sizes.append(layout["yaxis"]["tickfont"]["size"])
     return sizes
 
 
@@ -406,6 +406,26 @@ def test_presentation_figure_enlarges_type_and_keeps_the_data(demo_app, page):
         untitled = presentation_figure(figure, show_title=False)
         assert untitled["layout"]["title"]["text"] == ""
         assert _arrays(untitled) == _arrays(figure)
+
+
+def test_crowded_rows_are_all_named():
+    """25 named rows in a slide's chart are too close for 20 px labels: every row keeps its
+    label, in type just small enough to fit; a few rows keep the large type."""
+    from dashboard.figures import make_league_figure
+
+    def league(n):
+        return make_league_figure([{"label": f"Measure {i}", "min": 0, "q1": 2, "median": 5,
+                                    "q3": 7, "max": 10, "own": i % 10, "band": "middle",
+                                    "reverse": False} for i in range(n)], "League")
+
+    crowded = presentation_figure(league(25), height=440)
+    yaxis = crowded["layout"]["yaxis"]
+    assert (yaxis["tickmode"], yaxis["dtick"]) == ("linear", 1)
+    assert 12 <= yaxis["tickfont"]["size"] < 20
+    assert crowded["data"][0]["y"] == league(25)["data"][0]["y"]
+    roomy = presentation_figure(league(5), height=440)
+    assert roomy["layout"]["yaxis"]["tickfont"]["size"] == 20
+    assert "dtick" not in roomy["layout"]["yaxis"]
 
 
 def test_presentation_figure_keeps_the_palette():
