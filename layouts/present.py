@@ -68,6 +68,8 @@ def layout(page=None, slide=None, **query) -> html.Div:
     try:
         key = _page_key(page)
         snapshot = build_snapshot(context.current(), context.current_viewer(), key, query)
+        slides = plan_slides(snapshot)
+        return deck(slides, snapshot, slide_number(slide, len(slides)))
     except SnapshotError as exc:
         return deck([Slide("message", "This presentation cannot be shown", message=str(exc))],
                     None, 1)
@@ -76,8 +78,6 @@ def layout(page=None, slide=None, **query) -> html.Div:
         return deck([Slide("message", "This presentation cannot be shown",
                            message="Sorry, this presentation could not be made. The problem "
                                    "has been logged.")], None, 1)
-    slides = plan_slides(snapshot)
-    return deck(slides, snapshot, slide_number(slide, len(slides)))
 
 
 def deck(slides: list[Slide], snapshot: Snapshot | None, current: int) -> html.Div:
@@ -109,8 +109,7 @@ def controls(count: int, current: int, exit_url: str) -> html.Nav:
                  className="present-button", title="Leave the presentation (Escape)"),
         html.Button([icon("arrows-fullscreen"), html.Span("Full screen")],
                     id=ids.PRESENT_FULLSCREEN, type="button", className="present-button",
-                    title="Full screen on or off (F)",
-                    **{"aria-label": "Full screen", "aria-pressed": "false"}),
+                    title="Full screen on or off (F)", **{"aria-pressed": "false"}),
         html.Div(className="present-controls-gap"),
         html.Button([icon("chevron-left"), html.Span("Previous")], id=ids.PRESENT_PREV,
                     type="button", className="present-button", disabled=current <= 1,

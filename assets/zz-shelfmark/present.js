@@ -176,10 +176,8 @@
     if (!button) { return; }
     var on = fullscreenOn();
     button.setAttribute("aria-pressed", on ? "true" : "false");
-    var icon = button.querySelector(".bi");
+    var icon = button.querySelector(".bi");  // the name stays "Full screen", pressed or not
     if (icon) { icon.className = "bi " + (on ? "bi-fullscreen-exit" : "bi-arrows-fullscreen"); }
-    var label = button.querySelector("span");
-    if (label) { label.textContent = on ? "Exit full screen" : "Full screen"; }
   }
 
   function leave() {
