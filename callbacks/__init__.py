@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import benchmark, definitions, downloads, executive, filters, importing, quality, snapshot
+from . import (benchmark, definitions, downloads, executive, filters, importing, present,
+               quality, snapshot)
 
 
 def register_callbacks(app) -> None:
@@ -15,3 +16,4 @@ def register_callbacks(app) -> None:
     benchmark.register(app)
     executive.register(app)
     snapshot.register(app)
+    present.register(app)

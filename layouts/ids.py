@@ -65,6 +65,8 @@ PAGES = ("overview", "staffing", "finance", "activity", "impact")
 def nav(page: str) -> str:
     """Return the id of a page's navigation link."""
     return f"{NAV_PREFIX}{page}"
+
+
 # Snapshot toolbar (every dashboard page, the Benchmark page and the executive view)
 SNAP_PAGE = "snapshot-page"              # store: the page key the toolbar snapshots
 SNAP_FORMAT = "snapshot-format"          # pattern-matching: {"type": SNAP_FORMAT, "format": f}
@@ -85,3 +87,16 @@ EXEC_FROM = "exec-from"
 EXEC_TO = "exec-to"
 EXEC_PEERS = "exec-peers"
 EXEC_CONTENT = "exec-content"
+# Presentation mode (/present)
+PRESENT = "present"                        # the root: class present-mode
+PRESENT_DECK = "present-deck"              # store: slide count, first slide, exit address
+PRESENT_READY = "present-ready"            # output of the clientside start-up
+PRESENT_STAGE = "present-stage"
+PRESENT_SLIDE = "present-slide"            # prefix: present-slide-3
+PRESENT_GRAPH = "present-graph"            # prefix: present-graph-3 (the chart on slide 3)
+PRESENT_ANNOUNCE = "present-announce"      # live region: "Slide 3 of 9: ..."
+PRESENT_COUNTER = "present-counter"
+PRESENT_PREV = "present-prev"
+PRESENT_NEXT = "present-next"
+PRESENT_EXIT = "present-exit"
+PRESENT_FULLSCREEN = "present-fullscreen"

@@ -10,7 +10,7 @@ from dashboard import context, queries
 from dashboard.state import parse_state, unknown_service_note
 from dashboard.views import PAGE_ORDER, build_view
 
-from . import benchmark, definitions, executive, ids, importing, quality
+from . import benchmark, definitions, executive, ids, importing, present, quality
 from .toolbar import toolbar
 from .components import PAGE_PATHS, PAGE_TITLES, filter_bar, navbar, page_body
 
@@ -104,6 +104,8 @@ def register_pages() -> None:
                        title="Import figures · Shelfmark", layout=import_page)
     dash.register_page("shelfmark.data_quality", path="/data-quality", name="Data quality",
                        title="Data quality · Shelfmark", layout=quality_page)
+    dash.register_page("shelfmark.present", path=present.PATH, name="Presentation",
+                       title="Presentation · Shelfmark", layout=present.layout)
     dash.register_page("shelfmark.not_found_404", path="/404", layout=not_found,
                        title="Not found · Shelfmark")
 

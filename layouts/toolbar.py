@@ -7,26 +7,18 @@ current query from the page's URL store, so a download always shows the filters 
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
-
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.snapshot.model import FORMAT_LABELS, SNAPSHOT_FORMATS
 
 from . import ids
+from .present import present_href
 
 FORMAT_ICONS = {"pdf": "bi-file-earmark-pdf", "pptx": "bi-file-earmark-slides",
                 "png": "bi-file-earmark-image", "html": "bi-filetype-html",
                 "xlsx": "bi-file-earmark-spreadsheet", "csv": "bi-filetype-csv",
                 "zip": "bi-file-earmark-zip"}
-
-
-def present_href(page_key: str, search: str) -> str:
-    """Return the presentation-mode address of a page with its current query."""
-    params = [("page", page_key)] + [(k, v) for k, v in parse_qsl(search.lstrip("?"))
-                                     if k != "page"]
-    return "/present?" + urlencode(params)
 
 
 def toolbar(page_key: str, search: str) -> html.Div:

@@ -295,7 +295,10 @@ def _benchmark(ctx, viewer, query: dict) -> Snapshot:
                          + (f" ({per_text})" if per_text else "")),
         ("Peer group", group_text),
     )
-    for comp in view.league:
+    # The headline is the measure the page focuses on (its summary tiles); the league table
+    # panel holds every headline measure.
+    focus = [comp for comp in view.league if comp.metric == c.metric] or [c]
+    for comp in focus:
         m = CATALOGUE[comp.metric]
 
         def shown_as(value, comp=comp):

@@ -148,10 +148,10 @@ def panel_caption(data) -> str:
         return f"{metric.label}: {format_value(series[0].value, metric)} in {series[0].period}."
     low, high = _extremes(series)
     if low.value == high.value:
-        return (f"{metric.label} was {format_value(low.value, metric)} in every period shown "
+        return (f"{metric.label}: {format_value(low.value, metric)} in every period shown "
                 f"({len(series)} periods).")
-    return (f"{metric.label} was highest in {high.period} ({format_value(high.value, metric)})"
-            f" and lowest in {low.period} ({format_value(low.value, metric)}).")
+    return (f"{metric.label}: highest in {high.period} ({format_value(high.value, metric)}), "
+            f"lowest in {low.period} ({format_value(low.value, metric)}).")
 
 
 def table_markdown(table: pd.DataFrame, metric_codes: list[str] | None = None) -> str:
