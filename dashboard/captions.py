@@ -168,3 +168,19 @@ def peer_line(f: Facts) -> str:
     if median is None:
         return ""
     return f"Peer median {f.shown(median)}"
+
+
+def change_line(kpi, metric, comparison_label: str) -> str:
+    """Say a KPI's change on the earlier period as a tile does: "+12.0% vs 2023/24 (1,075)",
+    or why there is no comparison ("" when there is no figure at all)."""
+    from .formatting import change_text
+
+    if kpi.direction is not None:
+        return (f"{change_text(kpi, metric)} vs {comparison_label} "
+                f"({format_value(kpi.previous, metric)})")
+    if kpi.value is not None and kpi.previous_incomplete:
+        return (f"No comparison: {comparison_label} is incomplete "
+                f"({kpi.previous_coverage:.0%} reported)")
+    if kpi.value is not None:
+        return f"No figure for {comparison_label} to compare"
+    return ""

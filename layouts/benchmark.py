@@ -19,7 +19,7 @@ from dashboard.snapshot.describe import table_markdown
 from dashboard.periods import fy_label
 
 from . import ids
-from .components import accessible_graph, empty_state, navbar, service_options
+from .components import accessible_graph, empty_state, navbar, service_options, service_picker
 from .toolbar import toolbar
 
 SIZE_OPTIONS = [{"label": "Any size", "value": ""},
@@ -290,10 +290,7 @@ def layout(**query) -> html.Div:
     search = view.state.to_query()
     fy_start = ctx.config.fy_start_for(view.service) if view.service else 4
     controls = dbc.Row([
-        dbc.Col([dbc.Label("Library service", html_for=ids.BENCH_SERVICE,
-                           className="filter-label"),
-                 dcc.Dropdown(id=ids.BENCH_SERVICE, options=service_options(services),
-                              value=view.state.service, clearable=False)], lg=4),
+        service_picker(ids.BENCH_SERVICE, services, view.state.service),
         dbc.Col([dbc.Label("Financial year", html_for=ids.BENCH_FY, className="filter-label"),
                  dcc.Dropdown(id=ids.BENCH_FY, options=[
                      {"label": fy_label(y, fy_start), "value": y} for y in view.years],

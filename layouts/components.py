@@ -100,6 +100,16 @@ def _month_picker(component_id: str, label: str, options: list[dict], month) -> 
     ], lg=2, md=3, xs=6)
 
 
+def service_picker(component_id: str, services, value, width: int = 4) -> dbc.Col:
+    """Return the labelled library-service dropdown of a page's filter bar."""
+    return dbc.Col([
+        dbc.Label("Library service", html_for=component_id, className="filter-label"),
+        dcc.Dropdown(id=component_id, options=service_options(services), value=value,
+                     clearable=False, searchable=True, maxHeight=420,
+                     placeholder="Choose a library service"),
+    ], lg=width, md=12)
+
+
 def service_options(services) -> list[dict]:
     """Return dropdown options for services, the name with its code."""
     return [{"label": f"{s.name} ({s.code})", "value": s.code} for s in services]
@@ -112,12 +122,7 @@ def filter_bar(view: DashboardView, services, page_key: str) -> html.Div:
     months = month_dropdown_options(view)
     return html.Div(
         dbc.Row([
-            dbc.Col([
-                dbc.Label("Library service", html_for=ids.SERVICE, className="filter-label"),
-                dcc.Dropdown(id=ids.SERVICE, options=service_options(services),
-                             value=state.service, clearable=False, searchable=True,
-                             maxHeight=420, placeholder="Choose a library service"),
-            ], lg=4, md=12),
+            service_picker(ids.SERVICE, services, state.service),
             _month_picker(ids.PERIOD_FROM, "From", months, state.start),
             _month_picker(ids.PERIOD_TO, "To", months, state.end),
             dbc.Col([

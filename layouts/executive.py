@@ -16,7 +16,7 @@ from dashboard.snapshot.build import executive_panels
 
 from . import ids
 from .components import (ARROWS, empty_state, month_dropdown_options, navbar, service_banner,
-                         service_options, snapshot_panel_card)
+                         service_picker, snapshot_panel_card)
 from .toolbar import toolbar
 
 PEER_CHOICES = (  # (label, link form); each is validated by dashboard.peers when read
@@ -143,10 +143,7 @@ def layout(**query) -> html.Div:
     start = dashboard.state.start
     end = dashboard.state.end
     controls = dbc.Row([
-        dbc.Col([dbc.Label("Library service", html_for=ids.EXEC_SERVICE,
-                           className="filter-label"),
-                 dcc.Dropdown(id=ids.EXEC_SERVICE, options=service_options(services),
-                              value=dashboard.state.service, clearable=False)], lg=4),
+        service_picker(ids.EXEC_SERVICE, services, dashboard.state.service),
         dbc.Col([dbc.Label("From", html_for=ids.EXEC_FROM, className="filter-label"),
                  dcc.Dropdown(id=ids.EXEC_FROM, options=months,
                               value=month_key(start) if start else None, clearable=False)],

@@ -201,3 +201,24 @@ def demo_ctx(demo_db):
 
     return AppContext(demo_db, load_config({"DATABASE_URL": demo_db.url,
                                             "CACHE_TYPE": "NullCache"}), None)
+
+
+def make_demo_app(tmp_path_factory, name: str, n_services: int, years: int = 5, **settings):
+    """Create an app over a fresh SQLite demo database (no cache) for a test module."""
+    from app import create_app
+    from dashboard import demo
+
+    path = tmp_path_factory.mktemp(name) / "demo.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    demo.seed_demo(db, seed=20240401, n_services=n_services, years=years)
+    db.dispose()
+    return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache",
+                       **settings})
+
+
+def app_client(app):
+    """Return a test client of an app whose pages router is ready."""
+    client = app.server.test_client()
+    client.get("/")  # Dash adds the pages router's callback on the first request
+    return client

@@ -17,35 +17,26 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import cli, demo, queries
+from dashboard import cli, queries
 from dashboard.benchmark import QUARTILE_METHOD
 from dashboard.benchmark_export import BENCHMARK_COLUMNS, CONTEXT_COLUMNS
 from dashboard.benchmark_view import DEFAULT_PEERS, parse_benchmark_state
 from dashboard.db import Database
 from dashboard.periods import PeriodRange
 from layouts import ids
+from conftest import app_client, make_demo_app
 
 HEADER = [h for _, h in BENCHMARK_COLUMNS] + list(CONTEXT_COLUMNS)
 
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    from app import create_app
-
-    path = tmp_path_factory.mktemp("bench-app") / "demo.db"
-    db = Database(f"sqlite:///{path}")
-    db.upgrade()
-    demo.seed_demo(db, seed=20240401, n_services=12, years=2)
-    db.dispose()
-    return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache",
-                       "BENCHMARK_MIN_PEERS": 5})
+    return make_demo_app(tmp_path_factory, "bench-app", 12, years=2, BENCHMARK_MIN_PEERS=5)
 
 
 @pytest.fixture(scope="module")
 def client(demo_app):
-    client = demo_app.server.test_client()
-    client.get("/")  # Dash adds the pages router's callback on the first request
-    return client
+    return app_client(demo_app)
 
 
 @pytest.fixture(scope="module")

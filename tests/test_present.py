@@ -15,8 +15,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashboard import demo
-from dashboard.db import Database
 from dashboard.figures import (PALETTE, TEMPLATE, contrast_ratio, make_change_figure,
                                presentation_figure)
 from dashboard.presentation import (HALF, HEADLINES_PER_SLIDE, QUARTER, Slide, chunk_evenly,
@@ -25,6 +23,7 @@ from dashboard.presentation import (HALF, HEADLINES_PER_SLIDE, QUARTER, Slide, c
 from dashboard.snapshot.model import Definition, Headline
 from layouts import ids
 from layouts.present import present_href
+from conftest import app_client, make_demo_app
 
 SERVICE = "DEMO003"
 VIEWS = {  # page kind -> the query a manager would present from
@@ -37,22 +36,12 @@ VIEWS = {  # page kind -> the query a manager would present from
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    from app import create_app
-
-    path = tmp_path_factory.mktemp("present-app") / "demo.db"
-    db = Database(f"sqlite:///{path}")
-    db.upgrade()
-    demo.seed_demo(db, seed=20240401, n_services=12, years=2)
-    db.dispose()
-    return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache",
-                       "BENCHMARK_MIN_PEERS": 5})
+    return make_demo_app(tmp_path_factory, "present-app", 12, years=2, BENCHMARK_MIN_PEERS=5)
 
 
 @pytest.fixture(scope="module")
 def client(demo_app):
-    client = demo_app.server.test_client()
-    client.get("/")  # Dash adds the pages router's callback on the first request
-    return client
+    return app_client(demo_app)
 
 
 def route_response(client, search: str, path: str = "/present"):

@@ -9,29 +9,19 @@ import time
 
 import pytest
 
-from dashboard import demo
-from dashboard.db import Database
 from dashboard.snapshot.build import view_state
 from layouts import ids
+from conftest import app_client, make_demo_app
 
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    from app import create_app
-
-    path = tmp_path_factory.mktemp("snap-app") / "demo.db"
-    db = Database(f"sqlite:///{path}")
-    db.upgrade()
-    demo.seed_demo(db, seed=20240401, n_services=8, years=2)
-    db.dispose()
-    return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache"})
+    return make_demo_app(tmp_path_factory, "snap-app", 8, years=2)
 
 
 @pytest.fixture(scope="module")
 def client(demo_app):
-    client = demo_app.server.test_client()
-    client.get("/")  # Dash adds the pages router's callback on the first request
-    return client
+    return app_client(demo_app)
 
 
 def _key(app, output: str, input_id: str | None = None) -> str:

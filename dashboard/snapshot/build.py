@@ -18,7 +18,7 @@ from ..benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, denominator_text
 from ..benchmark_export import BENCHMARK_COLUMNS, benchmark_rows
 from ..benchmark_view import (axis_title, benchmark_report, cached_benchmark,
                               comparison_text, parse_benchmark_state, percentile_text)
-from ..captions import Facts, caption_label, headline_caption, ordinal
+from ..captions import Facts, caption_label, change_line, headline_caption, ordinal
 from ..catalogue import CATALOGUE
 from ..executive import ICONS, ExecutiveView, cached_executive, parse_executive_state
 from ..figures import (make_change_figure, make_distribution_figure, make_league_figure,
@@ -187,16 +187,7 @@ def kpi_headline(item, view: DashboardView, target: float | None = None,
                  icon: str = "") -> Headline:
     """Put a dashboard KPI tile into words, with its caption and the target where there is one."""
     kpi, metric = item.kpi, item.metric
-    if kpi.direction is not None:
-        change = (f"{change_text(kpi, metric)} vs {view.comparison_label} "
-                  f"({format_value(kpi.previous, metric)})")
-    elif kpi.value is not None and kpi.previous_incomplete:
-        change = (f"No comparison: {view.comparison_label} is incomplete "
-                  f"({kpi.previous_coverage:.0%} reported)")
-    elif kpi.value is not None:
-        change = f"No figure for {view.comparison_label} to compare"
-    else:
-        change = ""
+    change = change_line(kpi, metric, view.comparison_label)
     facts = Facts(metric, kpi.value, view.period_label,
                   kpi.previous if kpi.change is not None else None, view.comparison_label,
                   target=target)
@@ -468,13 +459,7 @@ def executive_headlines(view: ExecutiveView) -> list[Headline]:
     headlines = []
     for item in view.items:
         kpi, metric = item.kpi, item.metric
-        if kpi.direction is not None:
-            change = (f"{change_text(kpi, metric)} vs {view.comparison_label} "
-                      f"({format_value(kpi.previous, metric)})")
-        elif kpi.value is not None:
-            change = f"No comparable figure for {view.comparison_label}"
-        else:
-            change = ""
+        change = change_line(kpi, metric, view.comparison_label)
         details = []
         if item.target is not None:
             met = item.target_met

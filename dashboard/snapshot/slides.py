@@ -141,6 +141,16 @@ def _headline_tile(slide, h: Headline, x, y, w, hgt) -> None:
         (h.caption, 11, False, words.MUTED)])
 
 
+def _titled_slide(prs, title: str, number: int, count: int, subtitle: str = ""):
+    """Add a slide with a title, numbered "(2 of 3)" when its content runs over several."""
+    slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+    if count > 1:
+        title += f" ({number} of {count})"
+    _textbox(slide, MARGIN, Inches(0.35), CONTENT_W, Inches(0.8),
+             [(title, 28, True, words.TEXT), (subtitle, 16, False, words.MUTED)])
+    return slide
+
+
 HEADLINES_PER_SLIDE = 8  # four a row, two rows: the figures stay large
 
 
@@ -150,14 +160,8 @@ def _headlines_slide(prs, snapshot: Snapshot) -> None:
     chunks = [items[i:i + HEADLINES_PER_SLIDE]
               for i in range(0, len(items), HEADLINES_PER_SLIDE)] or [[]]
     for number, chunk in enumerate(chunks, start=1):
-        slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
-        title = "Headline figures"
-        if len(chunks) > 1:
-            title += f" ({number} of {len(chunks)})"
-        _textbox(slide, MARGIN, Inches(0.35), CONTENT_W, Inches(0.8),
-                 [(title, 28, True, words.TEXT),
-                  (f"{words.service_text(snapshot)} · {snapshot.period_label}", 16, False,
-                   words.MUTED)])
+        slide = _titled_slide(prs, "Headline figures", number, len(chunks),
+                              f"{words.service_text(snapshot)} · {snapshot.period_label}")
         if not chunk:
             _textbox(slide, MARGIN, Inches(2), CONTENT_W, Inches(1),
                      [(words.view_empty_text(snapshot) or "No headline figures for this view.",
@@ -259,12 +263,7 @@ def _definitions_slide(prs, snapshot: Snapshot) -> None:
         used += need
     chunks = [columns[i:i + 2] for i in range(0, len(columns), 2)]
     for number, pair in enumerate(chunks, start=1):
-        slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
-        title = "Definitions and notes"
-        if len(chunks) > 1:
-            title += f" ({number} of {len(chunks)})"
-        _textbox(slide, MARGIN, Inches(0.3), CONTENT_W, Inches(0.7),
-                 [(title, 28, True, words.TEXT)])
+        slide = _titled_slide(prs, "Definitions and notes", number, len(chunks))
         for col, part in enumerate(pair):
             _textbox(slide, MARGIN + col * (col_w + Inches(0.4)), Inches(1.15), col_w,
                      SLIDE_H - Inches(1.8),
