@@ -332,6 +332,8 @@ def _target_period(db, args, service_code: str):
     service = get_service(db, ANONYMOUS, service_code)
     if service is None:
         raise LookupError(f"there is no service {service_code!r}")
+    if args.period and (args.start or args.end):
+        raise ValueError("give --period, or --from and --to, not both")
     if args.period:
         fy_start = load_config().fy_start_for(service)
         return financial_year_range(parse_financial_year(args.period, fy_start), fy_start)
@@ -343,23 +345,28 @@ def _target_period(db, args, service_code: str):
 def cmd_targets(args) -> int:
     from .catalogue import CATALOGUE
     from .formatting import format_value
-    from .queries import ANONYMOUS
+    from .queries import ANONYMOUS, get_service
     from .targets import TargetError, delete_target, list_targets, set_target
 
     db = _database()
     try:
         if args.action == "list":
+            if args.service and get_service(db, ANONYMOUS, args.service) is None:
+                print(f"No targets listed: there is no service {args.service!r}",
+                      file=sys.stderr)
+                return 1
             shown = list_targets(db, ANONYMOUS, args.service)
             if not shown:
                 print("No targets set.")
                 return 0
-            print(f"{'service':<12} {'period':<22} {'measure':<40} {'target':>14}")
+            print(f"{'service':<12} {'period':<22} {'measure':<40} {'target':>14}  note")
             for t in shown:
                 metric = CATALOGUE[t.metric] if t.metric in CATALOGUE else None
                 when = f"{t.period.start:%b %Y} to {t.period.end:%b %Y}"
                 name = metric.name if metric else t.metric
                 value = format_value(t.value, metric) if metric else f"{t.value:g}"
-                print(f"{t.service:<12} {when:<22} {name[:40]:<40} {value:>14}")
+                print(f"{t.service:<12} {when:<22} {name[:40]:<40} {value:>14}"
+                      + (f"  {t.note}" if t.note else ""))
             return 0
         if not args.service or not args.metric:
             print("Give --service and --metric.", file=sys.stderr)

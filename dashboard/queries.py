@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from .db import Database
 from .models import (DataSource, ImportBatch, Metric, Observation, PeerGroupRecord, Service,
-                     ServiceNeighbour)
+                     ServiceNeighbour, Target)
 from .periods import MONTHS_IN, PeriodRange, add_months, bucket_from_key
 
 GRANULARITY_ORDER = ("month", "quarter", "year")
@@ -199,7 +199,8 @@ def data_as_of(db: Database, viewer: Viewer, service_code: str) -> dt.datetime |
 
 
 def data_version(db: Database, viewer: Viewer) -> str:
-    """Return a token that changes whenever figures are added, replaced or undone."""
+    """Return a token that changes whenever figures are added, replaced or undone, or a
+    target is set, changed or removed (cached views show both)."""
     del viewer  # the version of the whole store: it reveals no figures
     stmt = select(func.count(ImportBatch.id), func.max(ImportBatch.id),
                   func.sum(ImportBatch.rows_added + ImportBatch.rows_replaced))
@@ -208,7 +209,9 @@ def data_version(db: Database, viewer: Viewer) -> str:
         statuses = session.scalar(
             select(func.count()).select_from(ImportBatch).where(ImportBatch.status != "committed")
         )
-    return f"{count}-{last}-{rows}-{statuses}"
+        targets, changed = session.execute(
+            select(func.count(Target.id), func.max(Target.created_at))).one()
+    return f"{count}-{last}-{rows}-{statuses}-{targets}-{changed}"
 
 
 def _fits_range(period: PeriodRange):

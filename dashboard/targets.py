@@ -21,6 +21,7 @@ from .periods import PeriodRange
 from .queries import Viewer, _visible_services
 
 MAX_NOTE = 500
+MAX_VALUE = 1e12  # larger than any library figure: a typing slip, not a target
 
 
 class TargetError(ValueError):
@@ -52,6 +53,8 @@ def _check(metric: str, value, period: PeriodRange, catalogue: Catalogue) -> flo
         raise TargetError("a target must be a finite number")
     if value < 0:
         raise TargetError("a target cannot be negative")
+    if value > MAX_VALUE:
+        raise TargetError(f"a target of {value:g} is too large (at most {MAX_VALUE:,.0f})")
     if catalogue[metric].unit == "percent" and value > 100:
         raise TargetError(f"{catalogue[metric].name} is a percentage: a target cannot be over 100")
     if period.end < period.start:
@@ -86,6 +89,7 @@ def set_targets(db: Database, viewer: Viewer, targets: list[TargetInfo],
                           _check(t.metric, t.value, t.period, catalogue),
                           (t.note or "")[:MAX_NOTE], (t.created_by or "")[:200])
                for t in targets]
+    now = dt.datetime.now(dt.timezone.utc)
     with db.session() as session:
         ids: dict[str, int] = {}
         for t in checked:
@@ -101,6 +105,7 @@ def set_targets(db: Database, viewer: Viewer, targets: list[TargetInfo],
             row.value = t.value
             row.note = t.note
             row.created_by = t.created_by
+            row.created_at = now  # when it was last set: cached views key on it
         session.commit()
     return checked
 

@@ -116,3 +116,30 @@ def test_targets_command(tmp_path):
     unknown = run_cli("targets", "set", "--service", "NOPE", "--metric", "searches",
                       "--period", "2024", "--value", "3", database_url=url)
     assert unknown.returncode == 1 and "no service 'NOPE'" in unknown.stderr
+    nobody = run_cli("targets", "list", "--service", "NOPE", database_url=url)
+    assert nobody.returncode == 1 and "no service 'NOPE'" in nobody.stderr
+    both = run_cli("targets", "set", "--service", "DEMO001", "--metric", "searches",
+                   "--period", "2024", "--from", "2024-04", "--to", "2025-03", "--value", "3",
+                   database_url=url)
+    assert both.returncode == 2 and "not both" in both.stderr
+    noted = run_cli("targets", "list", "--service", "DEMO001", database_url=url)
+    assert "Demo target (synthetic)" in noted.stdout
+
+
+def test_a_changed_target_changes_the_data_version(tiny_db):
+    from dashboard.queries import data_version
+
+    before = data_version(tiny_db, ANONYMOUS)
+    targets.set_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR, 80)
+    set_once = data_version(tiny_db, ANONYMOUS)
+    targets.set_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR, 90)
+    changed = data_version(tiny_db, ANONYMOUS)
+    targets.delete_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR)
+    removed = data_version(tiny_db, ANONYMOUS)
+    assert len({before, set_once, changed}) == 3
+    assert removed == before  # the same targets as before: views cached then are right again
+
+
+def test_absurdly_large_targets_are_refused(tiny_db):
+    with pytest.raises(TargetError, match="too large"):
+        targets.set_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR, 1e300)
