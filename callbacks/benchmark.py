@@ -60,8 +60,10 @@ def definition_from_controls(current: peers.PeerDefinition, same, size, neighbou
 
 
 def navigate(service, fy, metric, per, same, size, neighbours, source, manual, saved,
-             current_peers):
-    """Turn the controls into the page's new address (the page redraws from it)."""
+             current_peers, shown=None):
+    """Turn the controls into the page's new address (the page redraws from it); stay put
+    when it is the view already shown (as when the page first draws its controls), so the
+    page's notes about a link's ignored values stay on screen."""
     trigger = callback_context.triggered_id
     query = {"service": service if isinstance(service, str) else None,
              "fy": str(fy) if isinstance(fy, int) and not isinstance(fy, bool) else None,
@@ -84,6 +86,8 @@ def navigate(service, fy, metric, per, same, size, neighbours, source, manual, s
         except ValueError:
             return no_update
     state, _ = parse_benchmark_state({k: v for k, v in query.items() if v is not None})
+    if state.to_query() == shown:
+        return no_update
     return "/benchmark" + state.to_query()
 
 
@@ -121,6 +125,7 @@ def register(app) -> None:
         Input(ids.BENCH_MANUAL, "value"),
         Input(ids.BENCH_SAVED, "value"),
         State(ids.BENCH_PEERS, "data"),
+        State(ids.URL_SEARCH, "data"),
         prevent_initial_call=True,
     )(navigate)
     app.callback(

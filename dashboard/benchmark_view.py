@@ -72,11 +72,29 @@ def parse_benchmark_state(query: dict) -> tuple[BenchmarkState, list[str]]:
     if metric is not None and metric not in CATALOGUE:
         problems.append(f"Unknown measure {metric!r}; the first headline measure is shown.")
         metric = None
-    raw_peers = query.get("peers")
-    definition, peer_problems = peer_groups.from_query(
-        raw_peers if isinstance(raw_peers, str) and raw_peers else DEFAULT_PEERS)
+    peers, peer_problems = peers_from_link(query.get("peers"))
     problems += peer_problems
-    return BenchmarkState(service, fy, peer_groups.to_query(definition), per, metric), problems
+    return BenchmarkState(service, fy, peers, per, metric), problems
+
+
+def peers_from_link(raw) -> tuple[str, list[str]]:
+    """Read a peer group's link form from an untrusted value; return its canonical text and
+    what was ignored. A value that keeps nothing valid (where "all services" would be left)
+    falls back to the default group of similar services."""
+    if isinstance(raw, (list, tuple)):
+        raw = raw[0] if raw else None
+    if not isinstance(raw, str) or not raw:
+        return DEFAULT_PEERS, []
+    if len(raw) > peer_groups.MAX_TEXT:
+        return DEFAULT_PEERS, ["The peer group in the link is too long; similar services by "
+                               "size are used."]
+    definition, problems = peer_groups.from_query(raw)
+    text = peer_groups.to_query(definition)
+    if problems and text == peer_groups.to_query(peer_groups.from_query("all")[0]):
+        problems = problems + ["Nothing usable was left of the link's peer group, so similar "
+                               "services by size are used."]
+        return DEFAULT_PEERS, problems
+    return text, problems
 
 
 def headline_metrics(sector: str, reported: dict[str, set[str]],

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from . import peers as peer_groups
 from . import queries
 from .benchmark import Comparison, compare
-from .benchmark_view import DEFAULT_PEERS, shared_tables
+from .benchmark_view import DEFAULT_PEERS, peers_from_link, shared_tables
 from .captions import Facts, headline_caption, peer_line
 from .catalogue import CATALOGUE
 from .compute import Kpi
@@ -56,19 +56,8 @@ class ExecutiveState:
 def parse_executive_state(query: dict) -> ExecutiveState:
     """Read the state from untrusted query parameters (problems are kept on the view state)."""
     view = parse_state({k: query[k] for k in ("service", "from", "to") if k in query})
-    raw = query.get("peers")
-    if isinstance(raw, (list, tuple)):
-        raw = raw[0] if raw else None
-    problems = list(view.problems)
-    if isinstance(raw, str) and raw and len(raw) <= peer_groups.MAX_TEXT:
-        definition, peer_problems = peer_groups.from_query(raw)
-        problems += peer_problems
-        peers = peer_groups.to_query(definition)
-    else:
-        if raw not in (None, ""):
-            problems.append("The peer group in the link is not valid; similar services by "
-                            "size are used.")
-        peers = DEFAULT_PEERS
+    peers, peer_problems = peers_from_link(query.get("peers"))
+    problems = list(view.problems) + peer_problems
     return ExecutiveState(replace(view, problems=tuple(problems)), peers)
 
 

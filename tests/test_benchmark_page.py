@@ -190,7 +190,9 @@ def test_parse_benchmark_state_reports_every_problem():
     state, problems = parse_benchmark_state({"service": "bad code!", "fy": "20x4", "per": "x",
                                              "metric": "nope", "peers": "size:q99;foo"})
     assert state.service is None and state.fy is None and state.per == "raw"
-    assert state.metric is None and len(problems) == 6
+    assert state.metric is None and len(problems) == 7
+    # nothing of the link's group was usable: the default group, not every service
+    assert state.peers == DEFAULT_PEERS and "Nothing usable" in problems[-1]
     state, problems = parse_benchmark_state({"service": ["A"], "fy": 2023, "peers": {"a": 1}})
     assert state.service is None and state.fy is None and state.peers == DEFAULT_PEERS
     state, problems = parse_benchmark_state({"service": "DEMO001", "fy": "2023",
@@ -211,7 +213,8 @@ def _navigate(client, **values):
         "output": f"{ids.PAGES_LOCATION}.href",
         "outputs": {"id": ids.PAGES_LOCATION, "property": "href"},
         "inputs": [{"id": i, "property": p, "value": values.get(i)} for i, p in inputs],
-        "state": [{"id": ids.BENCH_PEERS, "property": "data", "value": values.get("peers")}],
+        "state": [{"id": ids.BENCH_PEERS, "property": "data", "value": values.get("peers")},
+                  {"id": ids.URL_SEARCH, "property": "data", "value": values.get("shown")}],
         "changedPropIds": [f"{values['changed']}.value"],
     }
     return client.post("/_dash-update-component", data=json.dumps(payload),

@@ -150,12 +150,16 @@ def test_executive_filters_become_an_address(client, demo_app):
               {"id": ids.EXEC_FROM, "property": "value", "value": "2024-04"},
               {"id": ids.EXEC_TO, "property": "value", "value": "2025-03"},
               {"id": ids.EXEC_PEERS, "property": "value", "value": "sector:=;source:=;nn:10"}]
-    body = call(client, demo_app, key, inputs, changed=[f"{ids.EXEC_PEERS}.value"]).get_json()
+    shown = {"id": ids.URL_SEARCH, "property": "data",
+             "value": "?service=DEMO001&from=2024-04&to=2025-03"}
+    body = call(client, demo_app, key, inputs, [shown],
+                changed=[f"{ids.EXEC_PEERS}.value"]).get_json()
     href = body["response"][ids.PAGES_LOCATION]["href"]
     assert href.startswith("/executive?service=DEMO002&from=2024-04&to=2025-03&peers=")
     junk = [{"id": i["id"], "property": "value", "value": v} for i, v in
             zip(inputs, [{"$ne": 1}, ["2024-04"], "x" * 50_000, "sector:<script>"])]
-    response = call(client, demo_app, key, junk, changed=[f"{ids.EXEC_SERVICE}.value"])
+    response = call(client, demo_app, key, junk, [shown],
+                    changed=[f"{ids.EXEC_SERVICE}.value"])
     assert response.status_code in (200, 204)
     if response.status_code == 200:
         href = response.get_json()["response"][ids.PAGES_LOCATION]["href"]
@@ -237,3 +241,28 @@ def test_zip_bundle_reopens_the_same_view(client, demo_app):
     assert state["url"] == "/activity" + search
     reopened = upload(client, demo_app, bundle.read("view.json")).get_json()["response"]
     assert reopened[ids.PAGES_LOCATION]["href"] == "/activity" + search
+
+
+def test_the_view_already_shown_is_not_reloaded(client, demo_app):
+    """The page's controls fire when they are drawn: that must not reload the page (which
+    would lose its notes about a link's ignored values)."""
+    key = _key(demo_app, f"{ids.PAGES_LOCATION}.href", ids.EXEC_SERVICE)
+    values = {ids.EXEC_SERVICE: "DEMO002", ids.EXEC_FROM: "2024-04", ids.EXEC_TO: "2025-03",
+              ids.EXEC_PEERS: "sector:=;source:=;size:q5"}
+    inputs = [{"id": k, "property": "value", "value": v} for k, v in values.items()]
+    shown = {"id": ids.URL_SEARCH, "property": "data",
+             "value": "?service=DEMO002&from=2024-04&to=2025-03"}
+    response = call(client, demo_app, key, inputs, [shown],
+                    changed=[f"{ids.EXEC_SERVICE}.value"])
+    assert response.status_code in (200, 204)
+    if response.status_code == 200:  # Dash answers no_update with an empty response
+        assert response.get_json()["response"] == {}
+
+
+def test_a_peer_group_link_with_nothing_usable_falls_back_to_similar_services(demo_ctx):
+    from dashboard.benchmark_view import DEFAULT_PEERS
+    from dashboard.executive import parse_executive_state
+
+    state = parse_executive_state({"service": "DEMO001", "peers": "junk"})
+    assert state.peers == DEFAULT_PEERS
+    assert any("Nothing usable" in p for p in state.view.problems)
