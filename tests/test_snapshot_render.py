@@ -398,14 +398,14 @@ def test_sheet_names_are_valid_and_unique():
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def test_csv_stacks_every_table_in_long_form_with_the_filters_on_every_row(files, snapshot):
+def test_csv_stacks_the_panels_rows_with_the_filters_on_every_row(files, snapshot):
     content = files("csv").content
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     header = list(rows[0])
-    assert header[:6] == list(tables.CSV_COLUMNS)
+    assert header[0] == "Panel"
     context = tables.context_columns(snapshot)
-    assert [name for name, _ in context] == header[6:]
+    assert [name for name, _ in context] == header[-len(context):]
     assert {"Service code", "Service", "Period", "Peer group", "Categories"} <= set(header)
     for row in rows:
         for name, value in context:
@@ -416,21 +416,21 @@ def test_csv_stacks_every_table_in_long_form_with_the_filters_on_every_row(files
             assert len(mine) == 1 and mine[0]["Note"] == panel.empty_message
             continue
         table = panel.table
-        first = table.columns[0]
-        assert len(mine) == len(table) * (len(table.columns) - 1)
-        for (_, want), got in zip(table.iterrows(),
-                                  [mine[i:i + len(table.columns) - 1]
-                                   for i in range(0, len(mine), len(table.columns) - 1)]):
-            assert {unneutralise(r["Row"]) for r in got} == {str(want[first])}
-            assert [r["Column"] for r in got] == [str(c) for c in table.columns[1:]]
-            for r, column in zip(got, table.columns[1:]):
+        assert len(mine) == len(table)  # one CSV row per row of the panel's table
+        for (_, want), got in zip(table.iterrows(), mine):
+            for column in table.columns:
                 value = want[column]
                 if pd.isna(value):
-                    assert r["Value"] == ""
+                    assert got[str(column)] == ""
+                elif isinstance(value, str):
+                    assert unneutralise(got[str(column)]) == value
                 else:
-                    assert float(r["Value"]) == value
-    formula = [r for r in rows if "HYPERLINK" in r["Row"]]
-    assert formula and all(r["Row"] == "'" + FORMULA_CELL for r in formula)
+                    assert float(got[str(column)]) == value
+        others = set(header) - {"Panel", "Note", *map(str, table.columns),
+                                *(n for n, _ in context)}
+        assert all(r[c] == "" for r in mine for c in others)
+    formula = [r for r in rows if any("HYPERLINK" in v for v in r.values())]
+    assert formula and all("'" + FORMULA_CELL in r.values() for r in formula)
 
 
 # --- ZIP -------------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
-CSV_COLUMNS = ("Panel", "Row heading", "Row", "Column", "Value", "Note")
 
 
 def _is_number(value: Any) -> bool:
@@ -281,41 +280,34 @@ def _csv_cell(value: Any) -> str:
     return neutralise(value)
 
 
-def long_rows(panel: SnapshotPanel) -> list[tuple[Any, ...]]:
-    """Return a panel's table as (row heading, row, column, value) tuples, one per cell.
-
-    The first column names the rows when it holds text (a month, a measure); otherwise rows
-    are numbered from 1.
-    """
-    table = panel.table
-    if table.empty or not len(table.columns):
-        return []
-    first = table.columns[0]
-    labelled = not pd.api.types.is_numeric_dtype(table[first]) and len(table.columns) > 1
-    columns = list(table.columns[1:]) if labelled else list(table.columns)
-    out = []
-    for position, (_, row) in enumerate(table.iterrows(), start=1):
-        heading, label = (str(first), row[first]) if labelled else ("Row", position)
-        for column in columns:
-            out.append((heading, label, str(column), row[column]))
-    return out
-
-
 def render_csv(snapshot: Snapshot) -> bytes:
-    """Return every panel's table in long form as one CSV (UTF-8 with BOM, CRLF)."""
+    """Return every panel's table as one CSV (UTF-8 with BOM, CRLF): the panels' rows stacked,
+    each row a figure as its panel's table has it (measure, period, value ...), with a leading
+    Panel column, the union of the panels' columns, and the service, period and filters on
+    every row, so that the file sorts, filters and pivots as it is."""
     context = context_columns(snapshot)
-    header = [*CSV_COLUMNS, *(name for name, _ in context)]
+    columns: list[str] = []
+    for panel in snapshot.panels:
+        columns += [str(c) for c in panel.table.columns if str(c) not in columns]
+    names = {c.lower() for c in columns}
+    context = [(f"Filter: {n}" if n.lower() in names else n, v) for n, v in context]
+    header = ["Panel", *columns, "Note", *(name for name, _ in context)]
     tail = [neutralise(value) for _, value in context]
     rows = []
+    blank = [""] * len(columns)
     empty = words.view_empty_text(snapshot)
     if empty:
-        rows.append(["", "", "", "", "", neutralise(empty), *tail])
+        rows.append(["", *blank, neutralise(empty), *tail])
     for panel in snapshot.panels:
-        cells = long_rows(panel)
-        if not cells:
+        table = panel.table
+        if table.empty:
             note = panel.empty_message or "No data behind this panel."
-            rows.append([neutralise(panel.title), "", "", "", "", neutralise(note), *tail])
-        for heading, label, column, value in cells:
-            rows.append([neutralise(panel.title), neutralise(heading), _csv_cell(label),
-                         neutralise(column), _csv_cell(value), "", *tail])
+            rows.append([neutralise(panel.title), *blank, neutralise(note), *tail])
+            continue
+        named = {str(c): c for c in table.columns}
+        for record in table.itertuples(index=False, name=None):
+            cells = dict(zip(named, record))
+            rows.append([neutralise(panel.title),
+                         *(_csv_cell(cells[c]) if c in cells else "" for c in columns),
+                         "", *tail])
     return csv_bytes(header, rows)
