@@ -124,7 +124,7 @@ def _title_slide(prs, snapshot: Snapshot) -> None:
     _notes(slide, [*snapshot.messages, words.reopen_text(snapshot)])
 
 
-def _headline_tile(slide, h: Headline, x, y, w, hgt) -> None:
+def _headline_tile(slide, h: Headline, x, y, w, hgt, scale: float = 1.0) -> None:
     tile = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, x, y, w, hgt)
     tile.fill.solid()
     tile.fill.fore_color.rgb = _rgb(words.TILE)
@@ -133,12 +133,11 @@ def _headline_tile(slide, h: Headline, x, y, w, hgt) -> None:
     bar.fill.solid()
     bar.fill.fore_color.rgb = _rgb(words.ASSESSMENT_COLOURS.get(h.assessment, words.MUTED))
     bar.line.fill.background()
+    colours = (words.MUTED, words.TEXT,
+               words.ASSESSMENT_COLOURS.get(h.assessment, words.MUTED), words.MUTED)
     _textbox(slide, x + Inches(0.18), y + Inches(0.1), w - Inches(0.3), hgt - Inches(0.2), [
-        (h.label, 15, True, words.MUTED),
-        (h.value, 32, True, words.TEXT),
-        (words.headline_change(h), 14, False,
-         words.ASSESSMENT_COLOURS.get(h.assessment, words.MUTED)),
-        (h.caption, 11, False, words.MUTED)])
+        (text, size, bold, colour) for (text, size), bold, colour in
+        zip(_tile_text(h, scale), (True, True, False, False), colours)])
 
 
 def _titled_slide(prs, title: str, number: int, count: int, subtitle: str = ""):
@@ -152,13 +151,53 @@ def _titled_slide(prs, title: str, number: int, count: int, subtitle: str = ""):
 
 
 HEADLINES_PER_SLIDE = 8  # four a row, two rows: the figures stay large
+HEADLINE_TOP = Inches(1.5)
+HEADLINE_GAP = Inches(0.25)
+TILE_PAD_PT = 0.2 * 72 + 8  # the tile's inner margins and paragraph spacing, in points
+
+
+def _tile_text(h: Headline, scale: float = 1.0) -> list[tuple[str, float]]:
+    """Return the tile's paragraphs as (text, size in points)."""
+    return [(h.label, round(15 * scale)), (h.value, round(32 * scale)),
+            (words.headline_change(h), round(14 * scale)), (h.caption, round(11 * scale))]
+
+
+def _tile_height_pt(h: Headline, width_in: float, scale: float = 1.0) -> float:
+    """Estimate the height a tile's text needs at a width (Arial: about 0.5 em a character,
+    1.2 lines of leading, 0.3 em after each paragraph)."""
+    total = TILE_PAD_PT
+    for text, size in _tile_text(h, scale):
+        if text:
+            total += math.ceil(_lines(text, size, width_in) - 0.3) * size * 1.2 + size * 0.3
+    return total
+
+
+# (tiles a slide, rows, columns, type scale), tried in order: the most tiles that fit, and
+# larger type where fewer tiles leave room for it.
+HEADLINE_GRIDS = ((HEADLINES_PER_SLIDE, 2, 4, 1.0), (4, 1, 4, 1.3), (4, 1, 4, 1.0),
+                  (2, 1, 2, 1.3), (2, 1, 2, 1.0))
+
+
+def _headline_grid(items: list[Headline]) -> tuple[int, int, int, float]:
+    """Choose tiles per slide, rows, columns and type scale so that no tile's words overflow:
+    eight (two rows of four) when they fit half the slide's height, else four in a row, else
+    two."""
+    area_h = SLIDE_H - HEADLINE_TOP - Inches(0.7)
+    for per_slide, rows, cols, scale in HEADLINE_GRIDS:
+        tile_w = (CONTENT_W - HEADLINE_GAP * (cols - 1)) // cols
+        tile_h = min(Inches(2.6), (area_h - HEADLINE_GAP * (rows - 1)) // rows) if rows == 2 \
+            else area_h
+        width_in = (tile_w - Inches(0.3)) / 914400 - 0.16
+        if all(_tile_height_pt(h, width_in, scale) <= tile_h / 12700 for h in items):
+            return per_slide, rows, cols, scale
+    return HEADLINE_GRIDS[-1]
 
 
 def _headlines_slide(prs, snapshot: Snapshot) -> None:
-    """Add the headline figures, at most eight to a slide (more slides when there are more)."""
+    """Add the headline figures, at most eight to a slide (fewer when their words are long)."""
     items = snapshot.headlines
-    chunks = [items[i:i + HEADLINES_PER_SLIDE]
-              for i in range(0, len(items), HEADLINES_PER_SLIDE)] or [[]]
+    per_slide, rows, cols, scale = _headline_grid(items)
+    chunks = [items[i:i + per_slide] for i in range(0, len(items), per_slide)] or [[]]
     for number, chunk in enumerate(chunks, start=1):
         slide = _titled_slide(prs, "Headline figures", number, len(chunks),
                               f"{words.service_text(snapshot)} · {snapshot.period_label}")
@@ -167,16 +206,14 @@ def _headlines_slide(prs, snapshot: Snapshot) -> None:
                      [(words.view_empty_text(snapshot) or "No headline figures for this view.",
                        20, False, words.MUTED)])
             continue
-        rows = math.ceil(len(chunk) / 4)
-        cols = math.ceil(len(chunk) / rows)
-        gap = Inches(0.25)
-        top = Inches(1.5)
-        tile_w = (CONTENT_W - gap * (cols - 1)) // cols
-        tile_h = min(Inches(2.6), (SLIDE_H - top - Inches(0.7) - gap * (rows - 1)) // rows)
+        tile_w = (CONTENT_W - HEADLINE_GAP * (cols - 1)) // cols
+        tile_h = (SLIDE_H - HEADLINE_TOP - Inches(0.7) - HEADLINE_GAP * (rows - 1)) // rows
+        if rows == 2:
+            tile_h = min(Inches(2.6), tile_h)
         for i, h in enumerate(chunk):
             r, col = divmod(i, cols)
-            _headline_tile(slide, h, MARGIN + col * (tile_w + gap), top + r * (tile_h + gap),
-                           tile_w, tile_h)
+            _headline_tile(slide, h, MARGIN + col * (tile_w + HEADLINE_GAP),
+                           HEADLINE_TOP + r * (tile_h + HEADLINE_GAP), tile_w, tile_h, scale)
         _notes(slide, [f"{h.label}: {h.value}. {h.change}. {h.caption}" for h in chunk])
 
 
