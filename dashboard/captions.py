@@ -118,16 +118,27 @@ def change_clause(f: Facts) -> str:
 
 
 def rank_clause(f: Facts) -> str:
-    """Say the rank among similar services, or nothing when there is no rank to tell."""
+    """Say the rank among similar services, or nothing when there is no rank to tell.
+
+    The count is the service and the similar services with a figure ("3rd highest of 14:
+    this service and 13 similar services"); the last place says the other extreme plainly
+    ("highest of 11, where lower is better") rather than "11th lowest of 11".
+    """
     if f.peers_withheld or f.rank is None or f.rank_of is None or f.rank_of < 2 or \
             _number(f.value) is None:
         return ""
-    direction = "lowest" if f.metric.higher_is_better is False else "highest"
+    lower_better = f.metric.higher_is_better is False
+    best, worst = ("lowest", "highest") if lower_better else ("highest", "lowest")
+    others = f.rank_of - 1
+    among = f"of {f.rank_of:,}: this service and {others:,} {f.group_noun} with figures"
     if f.rank == 1:
-        place = direction
+        place = best
+    elif f.rank == f.rank_of and f.metric.higher_is_better is not None:
+        place = worst
     else:
-        place = f"{ordinal(f.rank)} {direction}"
-    return f"{place} of the {f.rank_of:,} {f.group_noun} compared"
+        place = f"{ordinal(f.rank)} {best}"
+    better = {True: "", False: ", where lower is better"}.get(f.metric.higher_is_better, "")
+    return f"{place} {among}{better}"
 
 
 def target_clause(f: Facts) -> str:
@@ -142,6 +153,8 @@ def target_clause(f: Facts) -> str:
     met = value >= target if better else value <= target
     if met:
         return f"met its target of {shown}"
+    if f.metric.unit == "percent":  # a share: say the gap in percentage points
+        return f"{abs(value - target):.1f} points short of its target of {shown}"
     if better and target > 0:
         return f"{value / target * 100:.0f}% of its target of {shown}" \
             if value / target < 0.995 else f"just short of its target of {shown}"

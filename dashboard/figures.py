@@ -457,8 +457,8 @@ def make_standing_figure(rows: list[dict], title: str, height: int | None = None
          "line": {"color": PEER_COLOUR, "dash": "dash", "width": 1.5}},
     ]
     layout["annotations"] = [{"x": 50, "y": 1, "xref": "x", "yref": "paper",
-                              "text": "peer median", "showarrow": False, "yanchor": "bottom",
-                              "font": {"size": 11, "color": PEER_COLOUR}}]
+                              "text": "middle of the peers", "showarrow": False,
+                              "yanchor": "bottom", "font": {"size": 11, "color": PEER_COLOUR}}]
     return {"data": traces, "layout": layout}
 
 

@@ -21,15 +21,16 @@ def test_rise_with_rank_and_target():
     text = headline_caption(Facts(SEARCHES, 1204, "2024/25", 1075, "2023/24", target=1300,
                                   rank=3, rank_of=14, peer_median=1100))
     assert text == ("Evidence searches rose 12% to 1,204 in 2024/25, from 1,075 in 2023/24; "
-                    "3rd highest of the 14 similar services compared; 93% of its target of "
-                    "1,300.")
+                    "3rd highest of 14: this service and 13 similar services with figures; 93% "
+                    "of its target of 1,300.")
 
 
 def test_fall_where_lower_is_better_meets_target_and_ranks_lowest():
     text = headline_caption(Facts(COST, 567, "2024/25", 652, "2023/24", target=600, rank=1,
                                   rank_of=9))
     assert text.startswith("Cost per evidence search fell 13% to £567 in 2024/25")
-    assert "lowest of the 9 similar services compared" in text
+    assert "lowest of 9: this service and 8 similar services with figures, where lower is " \
+        "better" in text
     assert "met its target of £600" in text
 
 
@@ -41,8 +42,17 @@ def test_ratio_says_improved_or_worsened_by_its_better_direction():
 
 
 def test_percentages_change_in_points():
-    text = headline_caption(Facts(SHARE, 45.2, "2024/25", 42.0, "2023/24"))
+    text = headline_caption(Facts(SHARE, 45.2, "2024/25", 42.0, "2023/24", target=46.4))
     assert "rose 3.2 percentage points to 45.2%" in text
+    assert "1.2 points short of its target of 46.4%" in text
+
+
+def test_last_place_says_the_other_extreme():
+    worst_cost = headline_caption(Facts(COST, 900, "2024/25", rank=11, rank_of=11))
+    assert "highest of 11: this service and 10 similar services with figures, where lower " \
+        "is better" in worst_cost
+    last_count = headline_caption(Facts(SEARCHES, 10, "2024/25", rank=5, rank_of=5))
+    assert "lowest of 5" in last_count and "5th" not in last_count
 
 
 def test_small_changes_are_little_changed_not_rose():
@@ -104,7 +114,7 @@ def test_caption_claims_follow_the_numbers(metric, value, previous, target, rank
     if "met its target" in text:
         assert target is not None and value is not None
         assert value >= target if metric.higher_is_better else value <= target
-    if re.search(r"(highest|lowest) of the", text):
+    if re.search(r"(highest|lowest) of \d", text):
         assert not withheld and rank is not None and rank_of >= 2 and value is not None
     else:
         assert withheld or rank is None or (rank_of or 0) < 2 or value is None

@@ -195,3 +195,21 @@ def test_bad_addresses_are_refused(url):
 def test_oversized_and_repeated_query_values_are_dropped():
     page, query = parse_url("/finance?service=A&service=B&from=" + "9" * 5000)
     assert page == "finance" and query == {"service": "A"}
+
+
+def test_standing_chart_colour_follows_its_position_and_leaves_out_undirected(demo_ctx):
+    code = first_service(demo_ctx.db)
+    snapshot = build_snapshot(demo_ctx, ANONYMOUS, "executive",
+                              {"service": code, **YEAR, "peers": "sector:=;source:="})
+    standing = next(p for p in snapshot.panels if p.key == "exec-standing")
+    marker = standing.figure["data"][1]
+    colours = {"#009E73": "best", "#CC3311": "worst", "#E69F00": "middle"}
+    for x, colour in zip(marker["x"], marker["marker"]["color"]):
+        band = colours[colour]
+        assert band == ("best" if x >= 75 else "worst" if x <= 25 else "middle")
+    codes = set(standing.table["Measure code"])
+    assert all(CATALOGUE[c].higher_is_better is not None for c in codes)
+    assert any("neither higher nor lower" in n for n in standing.notes)  # total expenditure
+    best = sum(1 for x in marker["x"] if x >= 75)
+    assert standing.caption.startswith(f"Better than at least three quarters of similar "
+                                       f"services on {best} of")

@@ -18,7 +18,7 @@ from ..benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, denominator_text
 from ..benchmark_export import BENCHMARK_COLUMNS, benchmark_rows
 from ..benchmark_view import (axis_title, benchmark_report, cached_benchmark,
                               comparison_text, parse_benchmark_state, percentile_text)
-from ..captions import Facts, caption_label, change_line, headline_caption, ordinal
+from ..captions import Facts, caption_label, change_line, headline_caption, rank_clause
 from ..catalogue import CATALOGUE
 from ..executive import ICONS, ExecutiveView, cached_executive, parse_executive_state
 from ..figures import (make_change_figure, make_distribution_figure, make_league_figure,
@@ -433,10 +433,9 @@ def _benchmark_caption(facts: Facts, comp, shown_as) -> str:
     sentence = f"{label}: {shown_as(comp.own_value)} in {facts.period_label}"
     if comp.withheld:
         return sentence + "; peer figures withheld (too few peers have data)."
-    if comp.rank is not None and comp.rank_of and comp.rank_of > 1:
-        direction = "lowest" if comp.higher_is_better is False else "highest"
-        place = direction if comp.rank == 1 else f"{ordinal(comp.rank)} {direction}"
-        sentence += f", {place} of the {comp.rank_of:,} services compared"
+    rank = rank_clause(facts)
+    if rank:
+        sentence += f", {rank}"
     if comp.median is not None:
         sentence += f"; peer median {shown_as(comp.median)}"
     return sentence + "."
@@ -493,8 +492,9 @@ def executive_panels(view: ExecutiveView) -> list[SnapshotPanel]:
                             for item in changes]})
     better = sum(1 for r in rows if r["assessment"] == "good")
     worse = sum(1 for r in rows if r["assessment"] == "bad")
-    caption = (f"{better} of {len(rows)} measures moved in the better direction and {worse} "
-               f"in the worse." if rows else "No measure has a comparable earlier figure.")
+    caption = (f"Of the {plural(len(rows), 'measure')} charted, {better} moved in the better "
+               f"direction and {worse} in the worse (percentages are compared in points on "
+               f"the tiles)." if rows else "No measure has a comparable earlier figure.")
     panels.append(SnapshotPanel(
         "exec-change", title, caption, "Each measure's change on the same period a year "
         "earlier; green is better, vermillion worse, grey has no better direction. "
@@ -506,15 +506,17 @@ def executive_panels(view: ExecutiveView) -> list[SnapshotPanel]:
         empty_message=None if rows else caption))
     ranked = [item for item in view.items if item.comparison is not None
               and not item.comparison.withheld and item.comparison.percentile is not None
-              and item.facts.rank is not None]
+              and item.facts.rank is not None and item.metric.higher_is_better is not None]
     title = f"Where this service stands among {plural(view.group_size, 'similar service')}, " \
             f"{view.period_label}"
     srows = []
     for item in ranked:
         c = item.comparison
-        pct = c.percentile if c.higher_is_better is not False else 100 - c.percentile
-        srows.append({"label": item.metric.label, "better_than": pct,
-                      "band": quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better),
+        pct = c.percentile if c.higher_is_better else 100 - c.percentile
+        # The colour follows the position: the best quarter is doing better than at least
+        # three quarters of the similar services, the worst than at most a quarter.
+        band = "best" if pct >= 75 else ("worst" if pct <= 25 else "middle")
+        srows.append({"label": item.metric.label, "better_than": pct, "band": band,
                       "text": f"{c.rank_text.split(',')[0]}"})
     table = pd.DataFrame({
         "Measure": [item.metric.name for item in ranked],
@@ -528,15 +530,26 @@ def executive_panels(view: ExecutiveView) -> list[SnapshotPanel]:
         "Better than (% of peers)": [r["better_than"] for r in srows]})
     withheld = [item for item in view.items if item.comparison is not None
                 and item.comparison.withheld]
-    notes = (f"Left out, peer figures withheld: "
-             f"{', '.join(item.metric.label for item in withheld)}.",) if withheld else ()
+    undirected = [item for item in view.items if item.metric.higher_is_better is None
+                  and item not in withheld]
+    notes = []
+    if withheld:
+        notes.append(f"Left out, peer figures withheld: "
+                     f"{', '.join(item.metric.label for item in withheld)}.")
+    if undirected:
+        notes.append(f"Left out, neither higher nor lower is better: "
+                     f"{', '.join(item.metric.label for item in undirected)}.")
+    notes = tuple(notes)
     best = sum(1 for r in srows if r["band"] == "best")
-    caption = (f"In the best quarter of similar services on {best} of {len(srows)} measures."
+    worst = sum(1 for r in srows if r["band"] == "worst")
+    caption = (f"Better than at least three quarters of similar services on {best} of "
+               f"{plural(len(srows), 'measure')}, and than at most a quarter on {worst}."
                if srows else "Peer figures are withheld for every measure.")
     panels.append(SnapshotPanel(
         "exec-standing", title, caption,
-        "The share of similar services this one does better than, per measure (50% is the "
-        "peer median; the shaded band is the middle half). Better is always to the right.",
+        "The share of similar services this one does better than, per measure: 50% is the "
+        "middle of them, the shaded band the middle half; green at 75% or more, red at 25% "
+        "or less, amber between. Better is always to the right.",
         make_standing_figure(srows, title) if srows else None, table,
         tuple(item.code for item in ranked),
         alt_text=f"Dot chart: {title}. " + "; ".join(
