@@ -18,7 +18,7 @@ from flask import Response
 from dashboard import context
 from dashboard.jobs import JobError, JobStore, valid_token
 from dashboard.snapshot.build import PAGE_PATHS, SnapshotError, page_url, read_view_state
-from dashboard.snapshot.make import check_format, make_snapshot
+from dashboard.snapshot.make import check_format, check_service, make_snapshot
 from dashboard.snapshot.model import FORMAT_LABELS, MEDIA_TYPES
 from layouts import ids
 from layouts.toolbar import failed_view, progress_view, ready_view
@@ -101,15 +101,20 @@ def open_view(contents, filename):
 
     if not isinstance(contents, str) or "," not in contents:
         return no_update, no_update
+    if len(contents) > 200_000:
+        return no_update, dbc.Alert([html.Strong(f"{str(filename)[:80]}: "),
+                                     "This file is too big to be a Shelfmark view (view.json "
+                                     "files are a few hundred bytes)."],
+                                    color="warning", dismissable=True, className="py-2 mt-2")
     try:
-        raw = base64.b64decode(contents.split(",", 1)[1][:200_000], validate=False)
+        raw = base64.b64decode(contents.split(",", 1)[1], validate=False)
         page, query = read_view_state(raw)
     except SnapshotError as exc:
         return no_update, dbc.Alert([html.Strong(f"{str(filename)[:80]}: "), str(exc)],
                                     color="warning", dismissable=True, className="py-2 mt-2")
-    except ValueError:
-        return no_update, dbc.Alert("This file could not be read.", color="warning",
-                                    dismissable=True, className="py-2 mt-2")
+    except (ValueError, RecursionError):
+        return no_update, dbc.Alert("This file could not be read as a Shelfmark view.",
+                                    color="warning", dismissable=True, className="py-2 mt-2")
     return page_url(page, query), None
 
 
@@ -122,7 +127,7 @@ def snapshot_download(token: str) -> Response:
                         "download it again from the page.\n", status=404,
                         mimetype="text/plain")
     content, meta = blob
-    response = Response(content, mimetype=meta.get("media_type") or MEDIA_TYPES["zip"])
+    response = Response(content, content_type=meta.get("media_type") or MEDIA_TYPES["zip"])
     response.headers["Content-Disposition"] = f'attachment; filename="{meta["filename"]}"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -139,16 +144,20 @@ def snapshot_now() -> Response:
     try:
         fmt = check_format(request.args.get("format", "pdf"))
         page, query = address(request.args.get("url", ""), None)
-        made = make_snapshot(context.current(), context.current_viewer(), page, query, fmt)
     except SnapshotError as exc:
         return Response(f"No file was made: {exc}\n", status=400, mimetype="text/plain")
+    try:
+        check_service(context.current(), context.current_viewer(), query)
+        made = make_snapshot(context.current(), context.current_viewer(), page, query, fmt)
+    except SnapshotError as exc:
+        return Response(f"No file was made: {exc}\n", status=404, mimetype="text/plain")
     except Exception as exc:
         if type(exc).__name__ == "RenderError":
             return Response(f"No file was made: {exc}\n", status=503, mimetype="text/plain")
         log.exception("snapshot failed")
         return Response("No file was made: the problem has been logged.\n", status=500,
                         mimetype="text/plain")
-    response = Response(made.content, mimetype=made.media_type)
+    response = Response(made.content, content_type=made.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{made.filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

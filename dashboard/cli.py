@@ -409,7 +409,7 @@ def cmd_snapshot(args) -> int:
     from .context import AppContext
     from .queries import ANONYMOUS
     from .snapshot.build import SnapshotError
-    from .snapshot.make import address, check_format, make_snapshot
+    from .snapshot.make import address, check_format, check_service, make_snapshot
 
     def fail(message: str, code: int = 2) -> int:
         print(f"No snapshot written: {message}", file=sys.stderr)
@@ -444,6 +444,7 @@ def cmd_snapshot(args) -> int:
             print(f"\r{stage[:50]:<50} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
 
     try:
+        check_service(ctx, ANONYMOUS, query)
         made = make_snapshot(ctx, ANONYMOUS, page, query, fmt, progress)
     except SnapshotError as exc:
         return fail(str(exc), 1)

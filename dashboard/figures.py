@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from .catalogue import CATALOGUE
-from .formatting import format_value, tick_format, unit_label
+from .formatting import format_value, share_text, tick_format, unit_label
 
 # Okabe-Ito palette: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -126,11 +126,6 @@ def make_trend_figure(data, height: int = 360) -> dict:
     return {"data": traces, "layout": layout}
 
 
-def _share(value: float, total: float) -> str:
-    share = value / total
-    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
-
-
 def make_breakdown_figure(data, height: int = 360) -> dict:
     """Draw a horizontal bar per metric with its value and, for parts of a whole, its share."""
     panel = data.panel
@@ -142,7 +137,7 @@ def make_breakdown_figure(data, height: int = 360) -> dict:
     for metric, value in zip(metrics, values):
         text = format_value(value, metric)
         if panel.parts_of_whole and total > 0:
-            text += f" ({_share(value, total)})"
+            text += f" ({share_text(value, total)})"
         labels.append(text)
     colors = [PALETTE[i % len(PALETTE)] for i in range(len(values))][::-1]
     first = metrics[0] if metrics else None

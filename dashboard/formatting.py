@@ -101,3 +101,9 @@ def tick_format(metric) -> str:
     if metric.unit in ("percent", "wte"):
         return ",.1~f"
     return ",.0f"
+
+
+def share_text(value: float, total: float) -> str:
+    """Say a part's share of a total as charts label it: "83%", or "<1%" for a sliver."""
+    share = value / total
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"

@@ -48,9 +48,11 @@ def toolbar(page_key: str, search: str) -> html.Div:
                    title="Show this view full screen, one panel per slide"),
             dcc.Upload(html.Span([html.I(className="bi bi-folder2-open me-1"),
                                   "Open a saved view"],
-                                 className="btn btn-outline-secondary btn-sm"),
+                                 className="btn btn-outline-primary btn-sm",
+                                 title="Open the view a view.json file (from a ZIP bundle) "
+                                       "describes"),
                        id=ids.VIEW_UPLOAD, accept=".json,application/json", multiple=False,
-                       max_size=100_000, className="d-inline-block",
+                       className="d-inline-block",
                        style={"display": "inline-block"}),
             html.Span(id=ids.COPY_STATUS, className="small text-secondary ms-2",
                       role="status"),

@@ -88,6 +88,8 @@ def test_a_saved_view_opens_the_same_address(client, demo_app):
 
 @pytest.mark.parametrize("content, reason", [
     (b"%PDF-1.7 not a view", "not JSON"),
+    (b"{" * 150_000, "too big"),
+    (b'{"a":' * 15_000 + b"1" + b"}" * 15_000, "not JSON"),  # nested too deep
     (b'{"shelfmark_view": 1, "page": "../admin"}', "names no page"),
     (b'{"hello": "world"}', "no 'shelfmark_view'"),
 ])
@@ -135,6 +137,7 @@ def test_a_path_through_the_file_route_serves_no_file(client):
 
 @pytest.mark.parametrize("query, status, words", [
     ("url=/admin&format=pdf", 400, "not a page"),
+    ("url=/finance%3Fservice%3DNOPE&format=csv", 404, "no service 'NOPE'"),
     ("url=/finance&format=exe", 400, "Unknown format"),
     ("format=pdf", 400, "address"),
 ])
@@ -222,6 +225,7 @@ def test_the_direct_route_gives_the_same_files(client, fmt, media, magic):
                           + quote("/executive?service=DEMO002&from=2024-04&to=2025-03"))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == media and response.data.startswith(magic)
+    assert response.headers["Content-Type"].count("charset") <= 1
     assert "DEMO002" in response.headers["Content-Disposition"]
 
 
@@ -266,3 +270,30 @@ def test_a_peer_group_link_with_nothing_usable_falls_back_to_similar_services(de
     state = parse_executive_state({"service": "DEMO001", "peers": "junk"})
     assert state.peers == DEFAULT_PEERS
     assert any("Nothing usable" in p for p in state.view.problems)
+
+
+def test_snapshot_command_refuses_what_it_cannot_show(tmp_path):
+    from test_docs_and_cli import run_cli
+
+    url = f"sqlite:///{tmp_path}/cli.db"
+    assert run_cli("seed-demo", "--services", "3", "--years", "2",
+                   database_url=url).returncode == 0
+    unknown = run_cli("snapshot", "--url", "/finance?service=NOPE", "-o",
+                      str(tmp_path / "x.csv"), database_url=url)
+    assert unknown.returncode == 1 and "no service 'NOPE'" in unknown.stderr
+    assert not (tmp_path / "x.csv").exists()
+    page = run_cli("snapshot", "--url", "/admin", "--format", "csv", database_url=url)
+    assert page.returncode == 2 and "not a page" in page.stderr
+    clash = run_cli("snapshot", "--url", "/finance", "--format", "pdf", "-o", "x.png",
+                    database_url=url)
+    assert clash.returncode == 2 and "does not match" in clash.stderr
+    state = tmp_path / "view.json"
+    state.write_text(json.dumps(view_state("executive", {"service": "DEMO002"})))
+    made = run_cli("snapshot", "--state", str(state), "-o", str(tmp_path / "summary.xlsx"),
+                   database_url=url)
+    assert made.returncode == 0, made.stderr
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "summary.xlsx")
+    about = " ".join(str(c.value) for row in book["About"].iter_rows() for c in row)
+    assert "DEMO002" in about and "Executive summary" in about

@@ -179,6 +179,7 @@ def test_view_state_round_trip():
     (b'{"shelfmark_view": 1, "page": "../../etc/passwd"}', "names no page"),
     (b'{"shelfmark_view": 1, "page": "finance", "query": "x"}', "'query' must be"),
     (b"x" * 200_000, "too big"),
+    (b"[" * 40_000 + b"]" * 40_000, "not JSON"),  # nested past Python's recursion limit
 ])
 def test_bad_view_files_are_refused_with_a_reason(raw, message):
     with pytest.raises(SnapshotError, match=message):

@@ -114,7 +114,7 @@ def read_view_state(raw) -> tuple[str, dict[str, str]]:
             raise SnapshotError("This file is too big to be a Shelfmark view.")
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SnapshotError("This is not a Shelfmark view file: it is not JSON. Use the "
                                 "view.json from a snapshot's ZIP bundle.") from None
     if not isinstance(raw, dict) or "shelfmark_view" not in raw:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..catalogue import CATALOGUE
-from ..formatting import format_value
+from ..formatting import format_value, share_text
 
 TABLE_COLUMNS = ("Measure", "Measure code", "Period", "Value", "Unit", "Share of total",
                  "Share of period reported")
@@ -92,7 +92,7 @@ def panel_alt_text(data) -> str:
             metric = CATALOGUE[r.metric]
             text = f"{metric.label} {format_value(r.value, metric)}"
             if total:
-                text += f" ({r.value / total:.0%})"
+                text += f" ({share_text(r.value, total)})"
             items.append(text)
         parts.append("; ".join(items) + ".")
     else:
@@ -205,7 +205,7 @@ def rows_markdown(data) -> str:
         metric = CATALOGUE[r.metric]
         cells = [metric.label, r.period, format_value(r.value, metric)]
         if total:
-            cells.append(f"{r.value / total:.0%}")
+            cells.append(share_text(r.value, total))
         cells.append(f"{r.coverage:.0%}")
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)

@@ -33,6 +33,16 @@ def address(url: str | None = None, state=None) -> tuple[str, dict]:
     return parse_url(url) if url is not None else read_view_state(state)
 
 
+def check_service(ctx, viewer, query: dict) -> None:
+    """Refuse an address naming a service that is not there (the page would show another
+    one; a file for a service nobody asked for is worse than no file)."""
+    from ..queries import get_service
+
+    code = query.get("service")
+    if code and get_service(ctx.db, viewer, code) is None:
+        raise SnapshotError(f"there is no service {code[:64]!r}.")
+
+
 def make_snapshot(ctx, viewer, page: str, query: dict, fmt: str,
                   progress: Progress | None = None) -> SnapshotFile:
     """Build the view's snapshot and render it in a format; raise SnapshotError or the
