@@ -17,7 +17,8 @@ from flask import Response
 
 from dashboard import context
 from dashboard.jobs import JobError, JobStore, valid_token
-from dashboard.snapshot.build import PAGE_PATHS, SnapshotError, page_url, read_view_state
+from dashboard.snapshot.build import (PAGE_PATHS, SnapshotError, page_url, public_url,
+                                      read_view_state)
 from dashboard.snapshot.make import check_format, check_service, make_snapshot
 from dashboard.snapshot.model import FORMAT_LABELS, MEDIA_TYPES
 from layouts import ids
@@ -54,10 +55,11 @@ def start_snapshot(clicks, page, search):
     viewer = context.current_viewer()
     query = _query(search)
     store = _store()
+    base_url = public_url(ctx.config)  # the job runs outside this request
 
     def work(progress):
         try:
-            made = make_snapshot(ctx, viewer, page, query, fmt, progress)
+            made = make_snapshot(ctx, viewer, page, query, fmt, progress, base_url)
         except SnapshotError as exc:
             raise JobError(str(exc)) from exc
         except Exception as exc:  # the renderer's RenderError carries a message for people

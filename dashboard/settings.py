@@ -112,6 +112,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Optional path to the organisation's logo (PNG or JPEG, at most 2 MB), shown in the "
         "header and on every snapshot. A relative path is read from the project folder.",
     ),
+    Setting(
+        "PUBLIC_URL",
+        "",
+        "The address people use to reach Shelfmark (e.g. https://shelfmark.example.nhs.uk), "
+        "for the links in downloads that re-open a view. Empty: the address of the request "
+        "that made the file; from the command line the links stay relative.",
+    ),
     Setting("HOST", "127.0.0.1", "Address `make run` binds to."),
     Setting("PORT", 8050, "Port `make run` listens on.", int),
     Setting(

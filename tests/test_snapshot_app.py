@@ -211,6 +211,8 @@ def test_download_menu_makes_a_pdf_in_the_background(client, demo_app):
     assert "attachment" in response.headers["Content-Disposition"]
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "Finance: 2024/25" in text and "Apr 2024 to Mar 2025" in text
+    # the link that re-opens the view is whole: the address this request came to
+    assert "http://localhost/finance?service=DEMO001" in text.replace("\n", "")
 
 
 @pytest.mark.parametrize("fmt, media, magic", [

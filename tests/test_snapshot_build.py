@@ -214,3 +214,17 @@ def test_standing_chart_colour_follows_its_position_and_leaves_out_undirected(de
     best = sum(1 for x in marker["x"] if x >= 75)
     assert standing.caption.startswith(f"Better than at least three quarters of similar "
                                        f"services on {best} of")
+
+
+def test_links_in_files_use_the_public_address(demo_ctx):
+    from dashboard.context import AppContext
+    from dashboard.settings import load_config
+
+    code = first_service(demo_ctx.db)
+    plain = build_snapshot(demo_ctx, ANONYMOUS, "finance", {"service": code})
+    assert plain.link == plain.url and plain.link.startswith("/finance?")  # command line
+    config = load_config({"DATABASE_URL": demo_ctx.db.url, "CACHE_TYPE": "NullCache",
+                          "PUBLIC_URL": "https://shelfmark.example.nhs.uk/"})
+    public = build_snapshot(AppContext(demo_ctx.db, config, None), ANONYMOUS, "finance",
+                            {"service": code})
+    assert public.link == "https://shelfmark.example.nhs.uk" + public.url

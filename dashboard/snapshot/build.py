@@ -162,7 +162,7 @@ def _base(ctx, viewer, page: str, query: dict, service, title: str, period_label
     snapshot = Snapshot(title=title, page=page, url=url, state=view_state(page, query, title),
                         period_label=period_label,
                         organisation=str(ctx.config.get("ORGANISATION_NAME") or ""),
-                        logo=logo_path(ctx.config))
+                        logo=logo_path(ctx.config), base_url=public_url(ctx.config))
     if service is not None:
         snapshot.service_code = service.code
         snapshot.service_name = service.name
@@ -171,6 +171,22 @@ def _base(ctx, viewer, page: str, query: dict, service, title: str, period_label
         snapshot.synthetic = service.synthetic
         snapshot.data_as_of = queries.data_as_of(ctx.db, viewer, service.code)
     return snapshot
+
+
+def public_url(config) -> str:
+    """Return Shelfmark's public address for links in files: the PUBLIC_URL setting, else the
+    address of the web request being answered (none on the command line)."""
+    configured = str(config.get("PUBLIC_URL") or "").strip()
+    if configured.startswith(("https://", "http://")):
+        return configured.rstrip("/")
+    try:
+        from flask import has_request_context, request
+
+        if has_request_context():
+            return request.host_url.rstrip("/")
+    except ImportError:  # pragma: no cover - Flask is always installed with the app
+        pass
+    return ""
 
 
 def _period_words(state) -> str:
@@ -592,14 +608,21 @@ def _executive(ctx, viewer, query: dict) -> Snapshot:
 
 # --- entry point --------------------------------------------------------------------------------
 
-def build_snapshot(ctx, viewer, page: str, query: dict) -> Snapshot:
-    """Build the snapshot of a view (page key and query, as parse_url returns them)."""
+def build_snapshot(ctx, viewer, page: str, query: dict, base_url: str | None = None) -> Snapshot:
+    """Build the snapshot of a view (page key and query, as parse_url returns them).
+
+    `base_url` is Shelfmark's address for the file's links (default: public_url's answer).
+    """
     if page not in PAGE_PATHS:
         raise SnapshotError(f"unknown page {page!r}")
     query = clean_query(page, query)
     if page == "benchmark":
-        return _benchmark(ctx, viewer, query)
-    if page == "executive":
-        return _executive(ctx, viewer, query)
-    return _dashboard(ctx, viewer, page, query)
+        snapshot = _benchmark(ctx, viewer, query)
+    elif page == "executive":
+        snapshot = _executive(ctx, viewer, query)
+    else:
+        snapshot = _dashboard(ctx, viewer, page, query)
+    if base_url is not None:
+        snapshot.base_url = base_url
+    return snapshot
 

@@ -57,7 +57,7 @@ def readme(snapshot: Snapshot, names: dict[str, str]) -> str:
         "",
         "To open the same view again",
         "  - in Shelfmark: upload view.json on any page, or open this address:",
-        f"      {snapshot.url}",
+        f"      {snapshot.link}",
         "  - from the command line, make a new snapshot of it:",
         "      python -m dashboard snapshot --state view.json --format pdf -o out.pdf",
         "",

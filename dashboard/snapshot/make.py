@@ -44,7 +44,8 @@ def check_service(ctx, viewer, query: dict) -> None:
 
 
 def make_snapshot(ctx, viewer, page: str, query: dict, fmt: str,
-                  progress: Progress | None = None) -> SnapshotFile:
+                  progress: Progress | None = None,
+                  base_url: str | None = None) -> SnapshotFile:
     """Build the view's snapshot and render it in a format; raise SnapshotError or the
     renderer's RenderError with a message for people."""
     from .render import render
@@ -52,7 +53,7 @@ def make_snapshot(ctx, viewer, page: str, query: dict, fmt: str,
     progress = progress or _quiet
     fmt = check_format(fmt)
     progress("Gathering the figures", 0.02)
-    snapshot = build_snapshot(ctx, viewer, page, query)
+    snapshot = build_snapshot(ctx, viewer, page, query, base_url)
     progress("Drawing", 0.1)
 
     def rendering(stage: str, fraction: float) -> None:

@@ -112,6 +112,14 @@ class Snapshot:
     organisation: str = ""                       # ORGANISATION_NAME setting
     logo: Path | None = None                     # ORGANISATION_LOGO setting (PNG or JPEG)
     empty_message: str | None = None             # the whole view has nothing to show
+    base_url: str = ""                           # where people reach Shelfmark: https://host
+
+    @property
+    def link(self) -> str:
+        """Return the address that re-opens the view: whole when Shelfmark's is known."""
+        if not self.url:
+            return ""
+        return self.base_url.rstrip("/") + self.url if self.base_url else self.url
 
     @property
     def file_stem(self) -> str:

@@ -150,7 +150,7 @@ def _about(ws, snapshot: Snapshot, sheets: list[tuple[str, SnapshotPanel]]) -> N
     if snapshot.organisation:
         rows.append(("Prepared for", snapshot.organisation))
     if snapshot.url:
-        rows.append(("Open this view in Shelfmark", snapshot.url))
+        rows.append(("Open this view in Shelfmark", snapshot.link))
     if snapshot.synthetic:
         rows.append(("Demo data", snapshot.synthetic_notice))
     empty = words.view_empty_text(snapshot)

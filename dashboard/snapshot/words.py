@@ -110,7 +110,7 @@ def headline_change(headline) -> str:
 
 def reopen_text(snapshot: Snapshot) -> str:
     """Say how to see this view again in Shelfmark."""
-    return f"Open this view in Shelfmark at {snapshot.url}" if snapshot.url else ""
+    return f"Open this view in Shelfmark at {snapshot.link}" if snapshot.url else ""
 
 
 def logo_path(snapshot: Snapshot) -> Path | None:
