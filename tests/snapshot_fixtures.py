@@ -128,9 +128,9 @@ def definitions_for(panels) -> list[Definition]:
 
 HEADLINES = [
     Headline("searches", "Evidence searches", "1,284", "+12.0% vs 2023/24 (1,146)", "good",
-             "Evidence searches rose 12% to 1,284.", "search"),
+             "Evidence searches rose 12% to 1,284.", "search", number=1284.0, unit="count"),
     Headline("exp_total", "Total expenditure", "£645,600", "−3.1% vs 2023/24 (£666,250)",
-             "neutral", "Spend fell slightly.", "currency-pound"),
+             "neutral", "Spend fell slightly.", "currency-pound", number=645600.0, unit="GBP"),
     Headline("qualified_ratio", "Qualified staff ratio", "1:1,680", "+2.9% vs 2023/24 (1:1,632)",
              "bad", "Further from the 1:1,250 benchmark.", "people"),
     Headline("trained_total", "People trained", "2,630", "", "neutral",

@@ -356,9 +356,10 @@ def test_xlsx_has_about_headlines_a_sheet_per_panel_and_definitions(files, snaps
     assert about["Source"] == "Demo data (synthetic)"
     assert about["Data as of"] == snapshot.data_as_of
     headlines = _sheet_rows(book["Headlines"])
-    assert headlines[0][:4] == ["Measure", "Code", "Value", "Change"]
-    assert [r[2] for r in headlines[1:]] == [h.value for h in snapshot.headlines]
-    assert [r[3] for r in headlines[1:3]] == ["▲ +12.0% vs 2023/24 (1,146)",
+    assert headlines[0][:6] == ["Measure", "Code", "Value", "Unit", "As shown", "Change"]
+    assert [r[2] for r in headlines[1:]] == [h.number for h in snapshot.headlines]
+    assert [r[4] for r in headlines[1:]] == [h.value for h in snapshot.headlines]
+    assert [r[5] for r in headlines[1:3]] == ["▲ +12.0% vs 2023/24 (1,146)",
                                                "▼ −3.1% vs 2023/24 (£666,250)"]
     for name, panel in zip(names[2:-1], snapshot.panels):
         ws = book[name]

@@ -30,7 +30,7 @@ from ..settings import logo_path
 from ..state import parse_state
 from ..targets import targets_for
 from ..views import PAGE_ORDER, DashboardView, build_view, page_spec
-from .describe import panel_alt_text, panel_caption, panel_table
+from .describe import panel_alt_text, panel_caption, panel_table, unit_words
 from .model import STATE_VERSION, Definition, Headline, Snapshot, SnapshotPanel
 
 PAGE_PATHS = {**{key: page_spec(key, "nhs").path for key in PAGE_ORDER},
@@ -216,7 +216,7 @@ def kpi_headline(item, view: DashboardView, target: float | None = None,
         details.append(f"{kpi.coverage:.0%} of periods reported")
     return Headline(kpi.code, kpi.label, format_value(kpi.value, metric), change,
                     kpi.assessment, headline_caption(facts), icon or ICONS.get(kpi.code, ""),
-                    tuple(details))
+                    tuple(details), kpi.value, unit_words(metric))
 
 
 def snapshot_panel(data) -> SnapshotPanel:
@@ -326,7 +326,8 @@ def _benchmark(ctx, viewer, query: dict) -> Snapshot:
             shown_as(comp.own_value), "withheld" if comp.withheld else comp.rank_text,
             {"best": "good", "worst": "bad"}.get(
                 quartile_band(comp.own_value, comp.q1, comp.q3, comp.higher_is_better),
-                "neutral"), caption, ICONS.get(comp.metric, ""), tuple(details)))
+                "neutral"), caption, ICONS.get(comp.metric, ""), tuple(details),
+            comp.own_value, comp.denominator or unit_words(m)))
     snapshot.panels = benchmark_panels(view)
     snapshot.definitions = _definitions([comp.metric for comp in view.league] + [c.metric])
     min_peers = ctx.config["BENCHMARK_MIN_PEERS"]
@@ -485,7 +486,8 @@ def executive_headlines(view: ExecutiveView) -> list[Headline]:
         if item.rank_text:
             details.append(f"Rank {item.rank_text}")
         headlines.append(Headline(item.code, metric.name, item.value_text, change,
-                                  kpi.assessment, item.caption, item.icon, tuple(details)))
+                                  kpi.assessment, item.caption, item.icon, tuple(details),
+                                  kpi.value, unit_words(metric)))
     return headlines
 
 

@@ -63,6 +63,11 @@ def panel_table(data) -> pd.DataFrame:
     return table
 
 
+def unit_words(metric) -> str:
+    """Name a measure's unit for a table column: "GBP", "%", "WTE", "count" ..."""
+    return _unit(metric)
+
+
 def _unit(metric) -> str:
     if getattr(metric, "display", "") == "one_in_n":
         return "WTE served per qualified WTE (1:N)"

@@ -53,6 +53,8 @@ class Headline:
     caption: str = ""              # "Evidence searches rose 12% to 1,204: 3rd highest of 14 ..."
     icon: str = ""                 # Bootstrap Icons name without "bi-", e.g. "search"
     details: tuple[str, ...] = ()  # extra lines: "Target 1,300: 93% reached", "Peer median 1,050"
+    number: float | None = None    # the value as a number (spreadsheets), None when missing
+    unit: str = ""                 # its unit in words: "GBP", "%", "WTE", "count" ...
 
 
 @dataclass

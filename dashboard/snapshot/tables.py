@@ -181,16 +181,22 @@ def _about(ws, snapshot: Snapshot, sheets: list[tuple[str, SnapshotPanel]]) -> N
 
 
 def _headlines(ws, snapshot: Snapshot) -> None:
-    _header(ws, ("Measure", "Code", "Value", "Change", "Assessment", "Caption", "Details"))
+    _header(ws, ("Measure", "Code", "Value", "Unit", "As shown", "Change", "Assessment",
+                 "Caption", "Details"))
     for h in snapshot.headlines:
         # the change with its arrow, as every format shows it ("▲ +12.0% vs 2023/24"): a
         # bare "+12.0%" would need a visible quote to stay text (see xlsx_text)
-        ws.append([xlsx_text(v) for v in (h.label, h.code, h.value, words.headline_change(h),
-                                          h.assessment, h.caption, "; ".join(h.details))])
+        ws.append([xlsx_text(h.label), xlsx_text(h.code), cell_value(h.number),
+                   xlsx_text(h.unit), xlsx_text(h.value), xlsx_text(words.headline_change(h)),
+                   xlsx_text(h.assessment), xlsx_text(h.caption),
+                   xlsx_text("; ".join(h.details))])
+        if _is_number(h.number):
+            ws.cell(ws.max_row, 3).number_format = "#,##0.00" if abs(h.number) < 100 \
+                else "#,##0"
     if not snapshot.headlines:
         ws.append([xlsx_text(words.view_empty_text(snapshot) or
                              "No headline figures for this view.")])
-    _widths(ws, {1: 32, 2: 26, 3: 16, 4: 34, 5: 12, 6: 70, 7: 40})
+    _widths(ws, {1: 32, 2: 26, 3: 14, 4: 10, 5: 14, 6: 34, 7: 12, 8: 70, 9: 40})
     ws.freeze_panes = "A2"
 
 
