@@ -262,11 +262,21 @@ def _panel_room(pdf: FPDF, panel: SnapshotPanel) -> float:
     return _panel_height(pdf, panel, _chart_height(pdf, panel))
 
 
+SHRINK_TO_FIT = 0.7  # a chart may shrink to this share of its height to stay on the page
+
+
 def _panel(pdf: FPDF, panel: SnapshotPanel, placements: list[Placement]) -> None:
     chart_h = _chart_height(pdf, panel)
     needed = _panel_height(pdf, panel, chart_h)
     if pdf.will_page_break(needed):
-        pdf.add_page()
+        # Rather than leave most of a page empty, draw the chart a little smaller when that
+        # keeps the whole panel on this page; otherwise start the next page.
+        room = pdf.page_break_trigger - pdf.get_y() - 1
+        smaller = chart_h - (needed - room)
+        if panel.has_chart and smaller >= SHRINK_TO_FIT * chart_h:
+            chart_h = smaller
+        else:
+            pdf.add_page()
     _text(pdf, panel.title, 12.5, bold=True, height=6)
     pdf.ln(1)
     if panel.caption:
