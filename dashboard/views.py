@@ -322,6 +322,35 @@ def bucket_starts(period: PeriodRange, granularity: str, fy_start: int) -> list[
     return starts
 
 
+def series_ranges(period: PeriodRange, granularity: str, fy_start: int,
+                  grains=()) -> list[tuple[str, PeriodRange]]:
+    """List the bucketed series a page reads, as (granularity, months) pairs.
+
+    First the sparklines' history: the last five years to the end of the period at the chosen
+    granularity, in whole buckets, reaching back to the start of the period when the period
+    starts on a bucket boundary (the trends are then that history's last buckets). A period
+    starting inside a bucket gets a series of its own, whose first bucket is cut. Then the
+    period at each other granularity in `grains` (panels that need coarser buckets).
+    """
+    spark_start = bucket_start(add_months(period.end, -(SPARK_MONTHS - 1)), granularity,
+                               fy_start)
+    aligned = bucket_start(period.start, granularity, fy_start) == period.start
+    ranges = [(granularity, PeriodRange(min(spark_start, period.start) if aligned
+                                        else spark_start, period.end))]
+    if not aligned:
+        ranges.append((granularity, period))
+    for grain in dict.fromkeys(grains):
+        if grain != granularity:
+            ranges.append((grain, period))
+    return ranges
+
+
+def panel_granularity(panel: Panel, granularity: str, finest: str) -> str:
+    """Return the granularity a panel is drawn at: the chosen one, or coarser where the panel
+    needs bigger samples or the figures are stored only by quarter or year."""
+    return max(granularity, panel.min_granularity, finest, key=MONTHS_IN.get)
+
+
 def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
                catalogue: Catalogue = CATALOGUE) -> DashboardView:
     """Resolve the state against the data and compute every KPI and panel of a page."""
@@ -382,12 +411,9 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
     current = metric_values(queries.aggregate(*args, stored, period, "range", fy_start), wanted)
     previous = metric_values(
         queries.aggregate(*args, stored, view.comparison_period, "range", fy_start), wanted)
-    # Sparklines: the last five years to the end of the period, in whole buckets.
-    spark_start = bucket_start(add_months(period.end, -(SPARK_MONTHS - 1)), granularity,
-                               fy_start)
+    history_months = series_ranges(period, granularity, fy_start)[0][1]
     aligned = bucket_start(period.start, granularity, fy_start) == period.start
-    history = series_for(PeriodRange(min(spark_start, period.start) if aligned else spark_start,
-                                     period.end))
+    history = series_for(history_months)
     # Trends: exactly the chosen months. A bucket cut by the range counts as incomplete.
     trend = history[history["bucket"] >= period.start] if aligned and not history.empty \
         else series_for(period)
@@ -403,7 +429,7 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
     stored_types = set().union(*reported.values()) if reported else {"month"}
     finest = min(stored_types, key=MONTHS_IN.get)
     for panel in panels:
-        grain = max(granularity, panel.min_granularity, finest, key=MONTHS_IN.get)
+        grain = panel_granularity(panel, granularity, finest)
         if grain not in trends:
             trends[grain] = (series_for(period, grain), bucket_starts(period, grain, fy_start))
         frame, buckets = trends[grain]
