@@ -23,11 +23,10 @@ from pathlib import Path
 from sqlalchemy import Date, bindparam, func, select, text
 from sqlalchemy.engine import make_url
 
-from .catalogue import CATALOGUE
 from .db import Database
 from .models import ImportBatch, Observation
-from .periods import MONTHS_IN, PeriodRange, add_months, bucket_from_key, financial_year_range
-from .views import PAGE_ORDER, comparison_shift, page_spec, panel_granularity, series_ranges
+from .periods import MONTHS_IN, PeriodRange, add_months, bucket_from_number, financial_year_range
+from .views import PAGE_ORDER, page_reads, page_spec, panel_granularity
 
 SMALL_SERVICES = 11  # x 10 years x 12 months x 38 NHS metrics = about 50,000 observations
 
@@ -75,16 +74,25 @@ def build(url: str, n_services: int, years: int) -> int:
 
 
 # The bare aggregate: hand-written SQL giving every stored-metric number a page shows, each
-# metric by its own rule (sum for flows, the latest value for stocks, the mean for rates), from
-# the finest period type stored, with the count of periods that gives coverage. Two statements:
-# the range totals of the period and of its comparison period, and the bucketed series (the
-# sparkline history, and the trends where they are not part of it).
+# metric by its own rule (sum for flows, the latest value for stocks, the mean for rates), with
+# the count of periods that gives coverage, in one statement: the range totals of the period
+# and of its comparison period, and the bucketed series (the sparkline history, and the trends
+# where the history does not hold them). What is read is views.page_reads: exactly what the
+# page shows.
 
 _TYPE_MONTHS = "CASE o.period_type WHEN 'month' THEN 1 WHEN 'quarter' THEN 3 ELSE 12 END"
-_OWN_FIGURES = "o.service_id = :service AND o.metric_id IN :metrics AND o.team = '' " \
-    "AND o.value IS NOT NULL"
-_RULE = ("CASE m.aggregation WHEN 'sum' THEN SUM(t.value) WHEN 'mean' THEN AVG(t.value) "
-         "ELSE MAX(CASE WHEN t.recency = 1 THEN t.value END) END")
+_OWN_FIGURES = "o.service_id = :service AND o.team = '' AND o.value IS NOT NULL"
+_GROUP = ("SUM(o.value) AS total, AVG(o.value) AS mean, COUNT(*) AS periods, "
+          "MAX(o.period_start) AS last")
+# The month an observation starts, counted from January of year 0, per dialect (dates are
+# text in SQLite).
+_MONTH_NUMBER = {
+    "sqlite": "(CAST(substr(o.period_start, 1, 4) AS INTEGER) * 12 "
+              "+ CAST(substr(o.period_start, 6, 2) AS INTEGER) - 1)",
+    "postgresql": "(CAST(EXTRACT(YEAR FROM o.period_start) AS INTEGER) * 12 "
+                  "+ CAST(EXTRACT(MONTH FROM o.period_start) AS INTEGER) - 1)",
+}
+_SERIES_TYPES = {"quarter": "'month', 'quarter'", "year": "'month', 'quarter', 'year'"}
 
 
 def _fits(prefix: str) -> str:
@@ -100,130 +108,100 @@ def _range_params(prefix: str, months: PeriodRange) -> dict:
             f"{prefix}_months": months.months}
 
 
-_DATE_PARAM = re.compile(r"(now|then|s\d+)_(start|m|q|y)")
+# Totals: one group per period (0 the period, 1 the comparison period), metric and type.
+_TOTALS = f"""
+SELECT CASE WHEN o.period_start >= :now_start THEN 0 ELSE 1 END AS part, o.metric_id,
+       o.period_type, {_TYPE_MONTHS} AS type_months, NULL AS bucket, {_GROUP},
+       CASE WHEN MIN(o.period_start) >= :now_start THEN :now_months ELSE :then_months END
+         AS span
+FROM observation o
+WHERE {_OWN_FIGURES} AND ((o.metric_id IN :now_metrics AND {_fits("now")})
+                          OR (o.metric_id IN :then_metrics AND {_fits("then")}))
+GROUP BY part, o.metric_id, o.period_type"""
 
 
-def _typed(statement):
-    """Bind the metric list as an expanding IN and every month as a Date (text in SQLite)."""
-    dates = [name for name in statement._bindparams if _DATE_PARAM.fullmatch(name)]
-    return statement.bindparams(bindparam("metrics", expanding=True),
-                                *[bindparam(name, type_=Date) for name in dates])
-
-
-def _counts(months: str) -> str:
-    """Return SQL for the expected periods and the coverage of a group of t.type_months
-    periods in `months` months (never above 1: a bucket holding more is complete)."""
-    expected = (f"CASE WHEN CAST({months} AS INTEGER) < t.type_months THEN 1 "
-                f"ELSE CAST({months} AS INTEGER) / t.type_months END")
-    return (f"{expected} AS expected, CASE WHEN COUNT(*) >= {expected} THEN 1.0 "
-            f"ELSE CAST(COUNT(*) AS FLOAT) / {expected} END AS coverage")
-
-
-TOTALS_SQL = _typed(text(f"""
-SELECT which, metric_id, period_type, value, periods, expected, coverage FROM (
-  SELECT t.which, t.metric_id, t.period_type, {_RULE} AS value, COUNT(*) AS periods,
-         {_counts("CASE t.which WHEN 0 THEN :now_months ELSE :then_months END")},
-         ROW_NUMBER() OVER (PARTITION BY t.which, t.metric_id
-                            ORDER BY MIN(t.type_months)) AS finest
-  FROM (
-    SELECT o.metric_id, o.period_type, o.value, {_TYPE_MONTHS} AS type_months,
-           CASE WHEN o.period_start >= :now_start THEN 0 ELSE 1 END AS which,
-           ROW_NUMBER() OVER (PARTITION BY o.metric_id, o.period_type,
-                                           CASE WHEN o.period_start >= :now_start THEN 0 ELSE 1 END
-                              ORDER BY o.period_start DESC) AS recency
-    FROM observation o
-    WHERE {_OWN_FIGURES} AND (({_fits("now")}) OR ({_fits("then")}))
-  ) t JOIN metric m ON m.id = t.metric_id
-  GROUP BY t.which, t.metric_id, t.period_type, t.type_months, m.aggregation
-) g WHERE finest = 1
-"""))
-
-# Year and month of an observation, per dialect (dates are text in SQLite).
-_YEAR_MONTH = {
-    "sqlite": ("CAST(strftime('%Y', o.period_start) AS INTEGER)",
-               "CAST(strftime('%m', o.period_start) AS INTEGER)"),
-    "postgresql": ("CAST(EXTRACT(YEAR FROM o.period_start) AS INTEGER)",
-                   "CAST(EXTRACT(MONTH FROM o.period_start) AS INTEGER)"),
-}
-_SERIES_TYPES = {"month": "'month'", "quarter": "'month', 'quarter'",
-                 "year": "'month', 'quarter', 'year'"}
-
-
-def _series_part(dialect: str, part: int, grain: str) -> str:
-    """Return the SELECT of one series: (part, metric, fy, index, value, periods, expected,
-    coverage) per bucket, the financial year starting in month :fy_start."""
-    year, month = _YEAR_MONTH[dialect]
-    fy = f"{year} - CASE WHEN {month} < :fy_start THEN 1 ELSE 0 END"
-    into = f"({month} - :fy_start + 12) % 12"
+def _series(dialect: str, part: int, grain: str) -> str:
+    """Return one series: a group per metric, period type and bucket (numbered from the
+    financial year of year 0, years starting in month :fy_start)."""
     p = f"s{part}"
+    number = f"({_MONTH_NUMBER[dialect]} - :fy_start + 1) / {MONTHS_IN[grain]}"
     if grain == "month":  # a month bucket is one stored month, as stored
-        return (f"SELECT {part} AS part, o.metric_id, {fy} AS fy, {into} AS idx, o.value, "
-                f"1 AS periods, 1 AS expected, 1.0 AS coverage FROM observation o "
-                f"WHERE {_OWN_FIGURES} AND o.period_type = 'month' "
+        return (f"SELECT {part}, o.metric_id, o.period_type, 1, {number}, o.value, o.value, "
+                f"1, o.period_start, 1 FROM observation o "
+                f"WHERE {_OWN_FIGURES} AND o.metric_id IN :{p}_metrics "
+                f"AND o.period_type = 'month' "
                 f"AND o.period_start >= :{p}_start AND o.period_start <= :{p}_m")
-    index = f"{into} / 3" if grain == "quarter" else "0"
-    months = MONTHS_IN[grain]
-    return f"""SELECT part, metric_id, fy, idx, value, periods, expected, coverage FROM (
-  SELECT {part} AS part, t.metric_id, t.fy, t.idx, {_RULE} AS value, COUNT(*) AS periods,
-         {_counts(str(months))},
-         ROW_NUMBER() OVER (PARTITION BY t.metric_id, t.fy, t.idx
-                            ORDER BY MIN(t.type_months)) AS finest
-  FROM (
-    SELECT o.metric_id, o.period_type, o.value, {_TYPE_MONTHS} AS type_months,
-           {fy} AS fy, {index} AS idx,
-           ROW_NUMBER() OVER (PARTITION BY o.metric_id, o.period_type, {fy}, {index}
-                              ORDER BY o.period_start DESC) AS recency
-    FROM observation o
-    WHERE {_OWN_FIGURES} AND o.period_type IN ({_SERIES_TYPES[grain]}) AND {_fits(p)}
-  ) t JOIN metric m ON m.id = t.metric_id
-  GROUP BY t.metric_id, t.period_type, t.type_months, t.fy, t.idx, m.aggregation
-) g{part} WHERE finest = 1"""
+    return (f"SELECT {part}, o.metric_id, o.period_type, {_TYPE_MONTHS}, {number} AS bucket, "
+            f"{_GROUP}, {MONTHS_IN[grain]} FROM observation o "
+            f"WHERE {_OWN_FIGURES} AND o.metric_id IN :{p}_metrics "
+            f"AND o.period_type IN ({_SERIES_TYPES[grain]}) AND {_fits(p)} "
+            f"GROUP BY o.metric_id, o.period_type, bucket")
 
 
 @functools.lru_cache(maxsize=64)
-def _series_sql(dialect: str, grains: tuple[str, ...]):
-    parts = "\nUNION ALL\n".join(_series_part(dialect, i, g) for i, g in enumerate(grains))
-    return _typed(text(parts))
+def bare_statement(dialect: str, parts: tuple[tuple[int, str], ...]):
+    """Return the bare aggregate's statement for series `parts` ((read index, granularity))."""
+    arms = "\nUNION ALL\n".join([_TOTALS, *(_series(dialect, i, g) for i, g in parts)])
+    statement = text(f"""
+SELECT g.part, g.metric_id, g.type_months, g.bucket,
+       CASE WHEN g.periods = 1 OR m.aggregation = 'sum' THEN g.total
+            WHEN m.aggregation = 'mean' THEN g.mean
+            ELSE (SELECT l.value FROM observation l WHERE l.service_id = :service
+                  AND l.metric_id = g.metric_id AND l.period_type = g.period_type
+                  AND l.period_start = g.last AND l.team = '') END AS value,
+       g.periods, CASE WHEN g.span < g.type_months THEN 1 ELSE g.span / g.type_months END
+FROM ({arms}) g JOIN metric m ON m.id = g.metric_id""")
+    names = list(statement._bindparams)
+    return statement.bindparams(
+        *[bindparam(n, expanding=True) for n in names if n.endswith("_metrics")],
+        *[bindparam(n, type_=Date) for n in names if _DATE_PARAM.fullmatch(n)])
 
 
-def bare_aggregate(db: Database, service_id: int, metric_ids: list[int], period: PeriodRange,
-                   comparison: PeriodRange, series: list[tuple[str, PeriodRange]],
-                   fy_start: int) -> dict:
-    """Run the bare aggregate of a page's stored metrics: two hand-written statements.
+_DATE_PARAM = re.compile(r"(now|then|s\d+)_(start|m|q|y)")
 
-    Returns {"now"|"then": {metric_id: (value, periods, expected, coverage)}} for the period
-    and its comparison period, and "series": one {(metric_id, bucket start): (value, periods,
-    expected, coverage)} per (granularity, months) of `series` (views.series_ranges).
+
+def bare_aggregate(db: Database, service_id: int, metric_ids: dict[str, int],
+                   reads: list, fy_start: int) -> list[dict]:
+    """Run the bare aggregate of a page's reads (views.page_reads): one statement.
+
+    The first two reads are the totals of the period and of the comparison period, the rest
+    bucketed series. Where a metric is stored at several period types, the finest is kept in
+    each bucket. Returns, per read, {metric_id: {bucket start (None for a total): (value,
+    periods, expected, coverage)}}.
     """
-    params = {"service": service_id, "metrics": list(metric_ids), "fy_start": fy_start,
-              **_range_params("now", period), **_range_params("then", comparison)}
-    grains = tuple(grain for grain, _ in series)
-    for i, (_, months) in enumerate(series):
-        params.update(_range_params(f"s{i}", months))
+    ids = [[metric_ids[code] for code in read.metrics] for read in reads]
+    params = {"service": service_id, "fy_start": fy_start,
+              "now_metrics": ids[0] or [-1], "then_metrics": ids[1] or [-1],
+              **_range_params("now", reads[0].months), **_range_params("then", reads[1].months)}
+    parts = tuple((i, read.granularity) for i, read in enumerate(reads) if i >= 2 and ids[i])
+    for i, _ in parts:
+        params[f"s{i}_metrics"] = ids[i]
+        params.update(_range_params(f"s{i}", reads[i].months))
     with db.engine.connect() as conn:
-        totals = conn.execute(TOTALS_SQL, params).all()
-        rows = conn.execute(_series_sql(db.dialect, grains), params).all()
-    result = {"now": {}, "then": {}, "series": [{} for _ in series]}
-    for which, metric_id, _, value, periods, expected, coverage in totals:
-        result["now" if which == 0 else "then"][metric_id] = (
-            float(value), periods, expected, float(coverage))
-    for part, metric_id, fy, idx, value, periods, expected, coverage in rows:
-        bucket = bucket_from_key(fy, idx, grains[part], fy_start)
-        result["series"][part][(metric_id, bucket)] = (
-            float(value), periods, expected, float(coverage))
+        rows = conn.execute(bare_statement(db.dialect, parts), params).all()
+    finest: dict[tuple, tuple] = {}
+    for part, metric_id, months, bucket, value, periods, expected in rows:
+        kept = finest.get((part, metric_id, bucket))
+        if kept is None or months < kept[0]:
+            finest[(part, metric_id, bucket)] = (months, value, periods, expected)
+    result: list[dict] = [{} for _ in reads]
+    for (part, metric_id, number), (_, value, periods, expected) in sorted(
+            finest.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)):
+        bucket = None if number is None else \
+            bucket_from_number(number, reads[part].granularity, fy_start)
+        result[part].setdefault(metric_id, {})[bucket] = (
+            float(value), periods, expected, min(1.0, periods / expected))
     return result
 
 
 def page_aggregate_args(page: str, service_id: int, metric_ids: dict[str, int],
-                       period: PeriodRange, granularity: str, fy_start: int) -> tuple:
+                        period: PeriodRange, granularity: str, fy_start: int) -> tuple:
     """Return bare_aggregate's arguments for a page of a service that reports every measure of
     its template, all categories shown, at a period and granularity."""
     spec = page_spec(page, "nhs")
-    codes = list(spec.kpis) + [m for p in spec.panels for m in p.metrics]
-    stored_ids = [metric_ids[c] for c in CATALOGUE.stored_codes_for(codes)]
-    grains = [panel_granularity(p, granularity, "month") for p in spec.panels]
-    return (service_id, stored_ids, period, period.shifted(-comparison_shift(period)),
-            series_ranges(period, granularity, fy_start, grains), fy_start)
+    panels = [(p, panel_granularity(p, granularity, "month")) for p in spec.panels]
+    return (service_id, metric_ids,
+            page_reads(spec.kpis, panels, period, granularity, fy_start), fy_start)
 
 
 def measure(url: str, repeat: int, seed: int = 7) -> dict:

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from dashboard.figures import CONFIG, make_panel_figure, make_sparkline
 from dashboard.formatting import change_text, format_value
-from dashboard.periods import GRANULARITY_LABELS, month_key
+from dashboard.periods import GRANULARITY_LABELS, month_key, month_label
 from dashboard.state import DASHBOARD_CATEGORIES, month_options
 from dashboard.views import PAGE_ORDER, DashboardView, KpiView, PanelData, page_spec
 
@@ -63,7 +63,7 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
 
 def month_dropdown_options(view: DashboardView) -> list[dict]:
     """Return the period pickers' options: the data's months plus any chosen outside them."""
-    return [{"label": m.strftime("%b %Y"), "value": month_key(m)}
+    return [{"label": month_label(m), "value": month_key(m)}
             for m in month_options(view.extent, view.state)]
 
 
@@ -166,9 +166,9 @@ def kpi_tile(item: KpiView, view: DashboardView) -> dbc.Card:
         meta.append(f"{kpi.coverage:.0%} of periods reported")
     if meta:
         children.append(html.Div(" · ".join(meta), className="kpi-meta"))
-    if len(item.spark) >= 2:
+    if len(item.points) >= 2:
         children.append(dcc.Graph(
-            figure=make_sparkline(item.spark, metric), className="kpi-spark",
+            figure=make_sparkline(item.points, metric), className="kpi-spark",
             config={"displayModeBar": False, "responsive": True},
         ))
     return dbc.Card(dbc.CardBody(children), className="kpi-tile h-100",

@@ -21,7 +21,9 @@ from dashboard.models import ImportBatch, Metric, Observation, Service
 from dashboard.queries import ANONYMOUS
 from dashboard.settings import load_config
 from dashboard.state import parse_state
-from dashboard.views import build_view, series_ranges
+from dashboard.periods import PeriodRange
+from dashboard.queries import Read
+from dashboard.views import build_view, page_reads, starts_bucket
 from tests.conftest import load_tiny, month, months_between
 
 CONFIG = load_config()
@@ -106,17 +108,14 @@ def _values(code, cells):
     return cells.get(code)
 
 
-def _cells(rows: dict, names: dict[int, str]) -> dict:
-    return {names[metric_id]: (value, coverage)
-            for metric_id, (value, _, _, coverage) in rows.items()}
-
-
-def _series(rows: dict, names: dict[int, str], first: dt.date | None = None) -> dict:
-    """Regroup a bare series {(metric id, bucket): row} as {bucket: {code: (value, cov)}}."""
+def _cells(rows: dict, names: dict[int, str], first: dt.date | None = None) -> dict:
+    """Regroup one read of the bare aggregate, {metric id: {bucket: row}}, as {bucket: {code:
+    (value, coverage)}}, from bucket `first` on."""
     buckets: dict = {}
-    for (metric_id, bucket), (value, _, _, coverage) in rows.items():
-        if first is None or bucket >= first:
-            buckets.setdefault(bucket, {})[names[metric_id]] = (value, coverage)
+    for metric_id, found in rows.items():
+        for bucket, (value, _, _, coverage) in found.items():
+            if first is None or bucket >= first:
+                buckets.setdefault(bucket, {})[names[metric_id]] = (value, coverage)
     return buckets
 
 
@@ -169,6 +168,10 @@ STATES = [
 ]
 
 
+def _stored(codes) -> set[str]:
+    return set(CATALOGUE.stored_codes_for(list(codes)))
+
+
 @pytest.mark.parametrize("page, service, start, end, granularity", STATES)
 def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, end,
                                                 granularity):
@@ -180,16 +183,34 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
         service_id = conn.execute(text("SELECT id FROM service WHERE code = :c"),
                                   {"c": service}).scalar()
         names = dict(conn.execute(text("SELECT id, code FROM metric")).all())
-    ids = {code: i for i, code in names.items()}
-    shown = [k.kpi.code for k in view.kpis] + [m for p in view.panels for m in p.panel.metrics]
-    period = view.state.period
-    series = series_ranges(period, view.state.granularity, view.fy_start_month,
-                           [p.granularity for p in view.panels])
-    bare = bench.bare_aggregate(
-        bench_db, service_id, [ids[c] for c in CATALOGUE.stored_codes_for(shown)], period,
-        view.comparison_period, series, view.fy_start_month)
-    now, then = _cells(bare["now"], names), _cells(bare["then"], names)
+    period, fy_start = view.state.period, view.fy_start_month
+    kpis = [item.kpi.code for item in view.kpis]
+    panels = [(data.panel, data.granularity) for data in view.panels]
+    reads = page_reads(kpis, panels, period, view.state.granularity, fy_start)
+    bare = bench.bare_aggregate(bench_db, service_id, {c: i for i, c in names.items()}, reads,
+                                fy_start)
 
+    # The bare aggregate reads what the page shows, and no more: the parts of the KPIs and
+    # breakdowns for the period, of the KPIs for the comparison period and the sparklines,
+    # and of the trends for the trends' buckets.
+    totals = [m for d in view.panels if d.panel.kind in ("breakdown", "shares")
+              for m in d.panel.metrics]
+    assert [r.granularity for r in reads[:3]] == ["range", "range", view.state.granularity]
+    assert (reads[0].months, reads[1].months) == (period, view.comparison_period)
+    assert set(reads[0].metrics) == _stored(kpis + totals)
+    assert set(reads[1].metrics) == set(reads[2].metrics) == _stored(kpis)
+    aligned = starts_bucket(period, view.state.granularity, fy_start)
+    for read in reads[3:]:
+        trends = _stored(m for d in view.panels if d.granularity == read.granularity
+                         and d.panel.kind not in ("breakdown", "shares")
+                         for m in d.panel.metrics)
+        in_history = set(reads[2].metrics) \
+            if aligned and read.granularity == reads[2].granularity else set()
+        assert read.months == period
+        assert set(read.metrics) | (trends & in_history) == trends
+        assert not set(read.metrics) & in_history
+
+    now, then = _cells(bare[0], names).get(None, {}), _cells(bare[1], names).get(None, {})
     # KPI tiles: the period's figure and coverage, and the comparison period's.
     for item in view.kpis:
         kpi = item.kpi
@@ -197,7 +218,7 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
         assert _same((kpi.previous, kpi.previous_coverage), _values(kpi.code, then)), kpi.code
 
     # Sparklines: the history series, bucket by bucket.
-    history = _series(bare["series"][0], names)
+    history = _cells(bare[2], names)
     for item in view.kpis:
         expected = _expected_series([item.kpi.code], history)
         assert _frame_series(item.spark) == _approx(expected), item.kpi.code
@@ -211,13 +232,13 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
                    zip(data.frame["metric"], data.frame["value"], data.frame["coverage"])}
             assert got == _approx({k: v for k, v in expected.items() if v is not None})
             continue
-        whole = [i for i, (g, months) in enumerate(series)
-                 if g == data.granularity and months == period]
-        if whole:
-            buckets = _series(bare["series"][whole[0]], names)
-        else:  # the period starts on a bucket boundary: its trend is the history's end
-            assert data.granularity == view.state.granularity
-            buckets = _series(bare["series"][0], names, first=period.start)
+        buckets: dict = {}
+        if aligned and data.granularity == reads[2].granularity:
+            buckets = _cells(bare[2], names, first=period.start)
+        for i, read in enumerate(reads[3:], start=3):
+            if read.granularity == data.granularity:
+                for bucket, cells in _cells(bare[i], names).items():
+                    buckets.setdefault(bucket, {}).update(cells)
         assert _frame_series(data.frame) == _approx(_expected_series(codes, buckets)), \
             data.panel.key
 
@@ -227,13 +248,14 @@ def test_bare_aggregate_covers_every_month_of_a_financial_year(bench_db):
     with bench_db.engine.connect() as conn:
         service_id = conn.execute(text("SELECT id FROM service WHERE code = 'TINY1'")).scalar()
         searches = conn.execute(text("SELECT id FROM metric WHERE code = 'searches'")).scalar()
-    fy22 = bench.PeriodRange(month(2022, 4), month(2023, 3))
-    bare = bench.bare_aggregate(bench_db, service_id, [searches], fy22, fy22.shifted(-12),
-                                [("year", fy22), ("quarter", fy22)], 4)
-    assert bare["now"] == {searches: (78.0, 12, 12, 1.0)}  # 4 + 5 + ... + 12 + 1 + 2 + 3
-    assert bare["then"] == {}
-    assert bare["series"][0] == {(searches, month(2022, 4)): (78.0, 12, 12, 1.0)}
-    assert bare["series"][1][(searches, month(2023, 1))] == (6.0, 3, 3, 1.0)
+    fy22 = PeriodRange(month(2022, 4), month(2023, 3))
+    reads = [Read("range", fy22, ("searches",)), Read("range", fy22.shifted(-12), ("searches",)),
+             Read("year", fy22, ("searches",)), Read("quarter", fy22, ("searches",))]
+    bare = bench.bare_aggregate(bench_db, service_id, {"searches": searches}, reads, 4)
+    assert bare[0] == {searches: {None: (78.0, 12, 12, 1.0)}}  # 4 + 5 + ... + 12 + 1 + 2 + 3
+    assert bare[1] == {}
+    assert bare[2] == {searches: {month(2022, 4): (78.0, 12, 12, 1.0)}}
+    assert bare[3][searches][month(2023, 1)] == (6.0, 3, 3, 1.0)
 
 
 def test_bench_times_the_bare_aggregate_of_what_the_page_reads(bench_db):
@@ -247,14 +269,10 @@ def test_bench_times_the_bare_aggregate_of_what_the_page_reads(bench_db):
                                         ("year", "2021-04", "2022-03")):
             view = build_view(bench_db, ANONYMOUS, CONFIG, page, parse_state(
                 {"service": "DEMO001", "from": start, "to": end, "granularity": granularity}))
-            shown = [k.kpi.code for k in view.kpis] + [
-                m for p in view.panels for m in p.panel.metrics]
             period = view.state.period
             args = bench.page_aggregate_args(page, service_id, ids, period, granularity,
                                              view.fy_start_month)
-            assert args == (
-                service_id, [ids[c] for c in CATALOGUE.stored_codes_for(shown)], period,
-                view.comparison_period,
-                series_ranges(period, granularity, view.fy_start_month,
-                              [p.granularity for p in view.panels]),
-                view.fy_start_month)
+            assert args == (service_id, ids, page_reads(
+                [item.kpi.code for item in view.kpis],
+                [(data.panel, data.granularity) for data in view.panels],
+                period, granularity, view.fy_start_month), view.fy_start_month)

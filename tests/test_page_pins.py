@@ -212,11 +212,35 @@ def test_every_pinned_state_is_drawn(pinned, drawn):
     assert len(pinned) == len(STATES) * len(PAGE_ORDER)
 
 
+TYPED = {"metric": "str", "bucket": "object", "value": "float64", "coverage": "float64",
+         "period": "str", "label": "str"}
+
+
+def _typed_when_empty(pinned_view: dict, drawn_view: dict) -> dict:
+    """Return the pinned view with the dtypes of its empty frames set to those the view
+    gives now, after checking that they are a full frame's.
+
+    Before the rewrite an empty frame's dtypes depended on how it was cut (text columns came
+    out as object or even float64); every frame now has the dtypes of a full one.
+    """
+    frames = [(k["spark"], d["spark"]) for k, d in zip(pinned_view["kpis"], drawn_view["kpis"])]
+    frames += [(p["frame"], d["frame"])
+               for p, d in zip(pinned_view["panels"], drawn_view["panels"])]
+    for old, new in frames:
+        if not old["rows"] and not new["rows"]:
+            assert new["dtypes"] == [TYPED[c] for c in new["columns"]]
+            old["dtypes"] = new["dtypes"]
+    return pinned_view
+
+
 @pytest.mark.parametrize("page", PAGE_ORDER)
 @pytest.mark.parametrize("state", STATES, ids=[json.dumps(s) for s in STATES])
 def test_page_shows_what_it_showed(pinned, drawn, page, state):
     name = f"{page} {json.dumps(state)}"
-    problems = _differences(pinned[name], drawn[name])
+    expected = {"callback": pinned[name]["callback"],
+                "view": _typed_when_empty(json.loads(json.dumps(pinned[name]["view"])),
+                                          drawn[name]["view"])}
+    problems = _differences(expected, drawn[name])
     assert not problems, "\n".join(problems)
 
 
