@@ -138,3 +138,19 @@ def test_points_are_ordered_by_metric_then_bucket(demo_db):
             assert keys == sorted(keys)
             assert all(isinstance(p.bucket, dt.date) and isinstance(p, Point)
                        for p in data.points)
+
+
+def test_page_body_is_what_dash_constructors_build(demo_db, monkeypatch):
+    """The page body built with layouts.fast serialises as one built the normal way."""
+    from plotly.io.json import to_json_plotly
+
+    from layouts import fast
+
+    views = list(_views(demo_db))
+    built = [to_json_plotly(page_body(view)) for view in views]
+
+    def normal(cls, children=None, **props):
+        return cls(children, **props) if "children" in cls().__dict__ else cls(**props)
+
+    monkeypatch.setattr(fast, "make", normal)
+    assert [to_json_plotly(page_body(view)) for view in views] == built
