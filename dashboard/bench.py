@@ -208,7 +208,9 @@ def measure(url: str, repeat: int, seed: int = 7) -> dict:
     """Time every page's callback and its bare aggregate in this process; return the figures.
 
     The callback is update_page, the function Dash calls, with the cache off; "with JSON" adds
-    the serialisation of its return value that Dash does for the response.
+    the serialisation of its return value that Dash does for the response. Each sampled view
+    is drawn once untimed first, so that the bare aggregate and the callback are both timed
+    with the service's figures in the page cache.
     """
     os.environ["DATABASE_URL"] = url
     from plotly.io.json import to_json_plotly
@@ -245,12 +247,15 @@ def measure(url: str, repeat: int, seed: int = 7) -> dict:
                 period = PeriodRange(period.start, add_months(period.start, 2))
             granularity = ("month", "quarter", "year")[i % 3]
             args = page_aggregate_args(page, sid, metric_ids, period, granularity, fy_start)
-            started = time.perf_counter()
-            bare_aggregate(db, *args)
-            sql_times.append(time.perf_counter() - started)
             inputs = (code, f"{period.start:%Y-%m}", f"{period.end:%Y-%m}", granularity,
                       ["staffing", "finance", "activity", "impact"])
             with app.server.test_request_context("/_dash-update-component", method="POST"):
+                # Untimed first call: the service's figures come into the page cache, so
+                # that neither timing below pays for disk reads the other then saves.
+                update_page(*inputs, page)
+                started = time.perf_counter()
+                bare_aggregate(db, *args)
+                sql_times.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 output = update_page(*inputs, page)
                 called = time.perf_counter()
