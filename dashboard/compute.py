@@ -45,30 +45,39 @@ def derived_values(cells: dict[str, dict], codes,
 
 
 def _derive(metric: DerivedDef, cells: dict[str, dict]) -> dict:
-    """Compute a derived metric in every bucket where all its components have values."""
-    series = [cells.get(code) for code in (*metric.numerator, *metric.denominator)]
-    if any(part is None for part in series):
+    """Compute a derived metric in every bucket where all its components have values.
+
+    The sums add the components in catalogue order, as sum() does; coverage is the lowest of
+    the components'.
+    """
+    tops = [cells.get(code) for code in metric.numerator]
+    bottoms = [cells.get(code) for code in metric.denominator]
+    if any(part is None for part in tops) or any(part is None for part in bottoms):
         return {}
-    tops = len(metric.numerator)
-    first, others = series[0], series[1:]
+    first, others, scale = tops[0], tops[1:], metric.scale
     result = {}
-    for bucket, cell in first.items():
-        found = [cell]
+    for bucket, (value, coverage) in first.items():
+        top = 0 + value
         for part in others:
-            other = part.get(bucket)
-            if other is None:
+            cell = part.get(bucket)
+            if cell is None:
                 break
-            found.append(other)
+            top += cell[0]
+            coverage = min(coverage, cell[1])
         else:
-            top = sum([c[0] for c in found[:tops]])
-            coverage = min([c[1] for c in found])
-            if metric.denominator:
-                bottom = sum([c[0] for c in found[tops:]])
-                if not bottom:
-                    continue
-                result[bucket] = (top / bottom * metric.scale, coverage)
+            if not bottoms:
+                result[bucket] = (top * scale, coverage)
+                continue
+            bottom = 0
+            for part in bottoms:
+                cell = part.get(bucket)
+                if cell is None:
+                    break
+                bottom += cell[0]
+                coverage = min(coverage, cell[1])
             else:
-                result[bucket] = (top * metric.scale, coverage)
+                if bottom:
+                    result[bucket] = (top / bottom * scale, coverage)
     return result
 
 

@@ -376,26 +376,30 @@ def aggregate_reads(db: Database, viewer: Viewer, summary: ServiceSummary, reads
         by_bucket = cells[part].get(metric)
         if by_bucket is None:
             by_bucket = cells[part][metric] = {}
-        months = MONTHS_IN[period_type]
         kept = by_bucket.get(bucket)
-        if kept is None or months < kept[0]:
-            by_bucket[bucket] = (months, value, periods)
+        if kept is None or MONTHS_IN[period_type] < MONTHS_IN[kept[0]]:
+            by_bucket[bucket] = (period_type, value, periods)
     for part, read in enumerate(reads):
         grain = read.granularity
-        span = read.months.months if grain == "range" else MONTHS_IN[grain]
+        if grain == "range":
+            span = read.months.months
+            for metric, by_bucket in cells[part].items():
+                period_type, value, periods = by_bucket[0]
+                found[part][metric] = {None: (
+                    float(value), min(1.0, periods / max(1, span // MONTHS_IN[period_type])))}
+            continue
+        span = MONTHS_IN[grain]
         starts: dict[int, dt.date] = {}
         for metric, by_bucket in cells[part].items():
             series = found[part][metric] = {}
             for number in sorted(by_bucket):
-                months, value, periods = by_bucket[number]
-                if grain == "range":
-                    start = None
-                else:
-                    start = starts.get(number)
-                    if start is None:
-                        start = starts[number] = bucket_from_number(number, grain,
-                                                                    fy_start_month)
-                series[start] = (float(value), min(1.0, periods / max(1, span // months)))
+                period_type, value, periods = by_bucket[number]
+                start = starts.get(number)
+                if start is None:
+                    start = starts[number] = bucket_from_number(number, grain, fy_start_month)
+                # A month bucket is one stored month: always complete.
+                series[start] = (float(value), 1.0 if span == 1 else min(
+                    1.0, periods / max(1, span // MONTHS_IN[period_type])))
     return found
 
 
