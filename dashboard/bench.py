@@ -339,9 +339,11 @@ def main(args) -> int:
     print("\n'callback' is update_page, the function Dash calls; 'with JSON' adds the "
           "serialisation of its output that\nDash does for the response; 'of which data' is "
           "build_view alone (the page's SQL and derived metrics,\nno component or figure); "
-          "'bare SQL' is bare_aggregate: two hand-written statements giving the page's\n"
-          "stored-metric numbers (range totals of the period and its comparison period by each "
-          "metric's rule,\nbucketed series with their period counts).")
+          "'bare SQL' is bare_aggregate: one hand-written statement giving every stored-metric\n"
+          "number the page shows (the totals of the period and of its comparison period by each "
+          "metric's rule,\nthe bucketed series with their period counts). Both are timed with "
+          "the service's figures in the page\ncache (each view is drawn once untimed first). "
+          "See README, Benchmark.")
     print("Aims: callback at most 2x the bare aggregate; 5M at most 3x the 50k time; "
           "at most 300 MB per worker.")
     if getattr(args, "benchmark_repeat", 0):
