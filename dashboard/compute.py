@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -83,7 +84,10 @@ def _derive(metric: DerivedDef, cells: dict[str, dict]) -> dict:
 
 @dataclass(frozen=True)
 class Kpi:
-    """A headline figure with its comparison against the same period a year earlier."""
+    """A headline figure with its comparison against the same period a year earlier.
+
+    The comparison's properties are worked out once per KPI (a tile reads them many times).
+    """
 
     code: str
     label: str
@@ -94,26 +98,26 @@ class Kpi:
     previous_coverage: float | None = None
     is_total: bool = False  # a sum over time, which an incomplete period understates
 
-    @property
+    @functools.cached_property
     def previous_incomplete(self) -> bool:
         """Return whether the earlier period is too incomplete to compare a total with."""
         if not self.is_total or self.previous is None:
             return False
         return (self.previous_coverage or 0) < (self.coverage or 0) - 1e-9
 
-    @property
+    @functools.cached_property
     def change(self) -> float | None:
         if self.value is None or self.previous is None or self.previous_incomplete:
             return None
         return self.value - self.previous
 
-    @property
+    @functools.cached_property
     def change_pct(self) -> float | None:
         if self.change is None or not self.previous:
             return None
         return self.change / abs(self.previous) * 100.0
 
-    @property
+    @functools.cached_property
     def direction(self) -> str | None:
         """Return 'up', 'down' or 'flat' (within 0.5%), or None with nothing to compare."""
         if self.change is None:
@@ -123,7 +127,7 @@ class Kpi:
             return "flat"
         return "up" if self.change > 0 else "down"
 
-    @property
+    @functools.cached_property
     def assessment(self) -> str:
         """Return 'good', 'bad' or 'neutral' from the direction and whether higher is better."""
         if self.direction in (None, "flat") or self.higher_is_better is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -61,10 +63,18 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _month_texts(month) -> tuple[str, str]:
+    return month_label(month), month_key(month)
+
+
 def month_dropdown_options(view: DashboardView) -> list[dict]:
     """Return the period pickers' options: the data's months plus any chosen outside them."""
-    return [{"label": month_label(m), "value": month_key(m)}
-            for m in month_options(view.extent, view.state)]
+    options = []
+    for month in month_options(view.extent, view.state):
+        label, value = _month_texts(month)
+        options.append({"label": label, "value": value})
+    return options
 
 
 def _month_picker(component_id: str, label: str, options: list[dict], month) -> dbc.Col:
