@@ -1,13 +1,13 @@
 """Describe each dashboard page (Statistics Toolbox templates) and assemble its data.
 
-A page is a list of headline KPIs and a list of panels; `build_view` runs the few aggregate
-queries a page needs and returns plain data that layouts and exports render.
+A page is a list of headline KPIs and a list of panels; `build_view` reads the service and then
+every aggregate the page shows (two SQL statements) and returns plain data that layouts and
+exports render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -290,23 +290,30 @@ def frame_points(frame: pd.DataFrame) -> list[Point]:
 class KpiView:
     """A KPI with the metric it measures and its sparkline series.
 
-    `points` holds the sparkline; `spark` is the same as a DataFrame (metric, bucket, value,
-    coverage, period, label), built on first use.
+    `points` holds the sparkline, which the tile draws; `spark` is the same as a DataFrame
+    (metric, bucket, value, coverage, period, label), built on first use. Setting `spark`
+    sets the points from it too.
     """
 
     def __init__(self, kpi: Kpi, metric, spark: pd.DataFrame | None = None,
                  points: list[Point] | None = None):
         self.kpi = kpi
         self.metric = metric
-        if spark is not None:
-            self.__dict__["spark"] = spark
-            if points is None:
-                points = frame_points(spark)
         self.points = list(points or ())
+        self._spark = None
+        if spark is not None:
+            self.spark = spark
 
-    @functools.cached_property
+    @property
     def spark(self) -> pd.DataFrame:
-        return points_frame(self.points, SERIES_COLUMNS)
+        if self._spark is None:
+            self._spark = points_frame(self.points, SERIES_COLUMNS)
+        return self._spark
+
+    @spark.setter
+    def spark(self, frame: pd.DataFrame) -> None:
+        self._spark = frame
+        self.points = frame_points(frame)
 
     def __repr__(self) -> str:
         return f"KpiView({self.kpi!r}, {len(self.points)} points)"
@@ -315,9 +322,10 @@ class KpiView:
 class PanelData:
     """The data behind one panel, ready to be drawn or exported.
 
-    `points` holds the figures drawn; `frame` is the same as a DataFrame (metric, bucket,
-    value, coverage and the labels period and label), built on first use. `periods` lists
-    every bucket of a trend, gaps included.
+    `points` holds the figures, which the panel's chart draws; `frame` is the same as a
+    DataFrame (metric, bucket, value, coverage and the labels period and label), built on
+    first use. Setting `frame` sets the points from it too. `periods` lists every bucket of a
+    trend, gaps included.
     """
 
     def __init__(self, panel: Panel, title: str, frame: pd.DataFrame | None = None,
@@ -330,16 +338,22 @@ class PanelData:
         self.empty_message = empty_message
         self.notes = list(notes or [])
         self.periods = list(periods or [])
-        if frame is not None:
-            self.__dict__["frame"] = frame
-            if points is None:
-                points = frame_points(frame)
         self.points = list(points or ())
+        self._frame = None
+        if frame is not None:
+            self.frame = frame
 
-    @functools.cached_property
+    @property
     def frame(self) -> pd.DataFrame:
-        totals = self.panel.kind in ("breakdown", "shares")
-        return points_frame(self.points, TOTAL_COLUMNS if totals else SERIES_COLUMNS)
+        if self._frame is None:
+            totals = self.panel.kind in ("breakdown", "shares")
+            self._frame = points_frame(self.points, TOTAL_COLUMNS if totals else SERIES_COLUMNS)
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self.points = frame_points(frame)
 
     def __repr__(self) -> str:
         return f"PanelData({self.panel.key!r}, {self.title!r}, {len(self.points)} points)"

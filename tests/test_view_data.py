@@ -67,7 +67,7 @@ def test_the_callback_builds_no_dataframe(demo_app, monkeypatch):
 def test_frames_are_built_on_demand_with_every_dtype(demo_db):
     for view in _views(demo_db):
         for item in view.kpis:
-            assert "spark" not in vars(item)
+            assert item._spark is None
             spark = item.spark
             assert list(spark.columns) == ["metric", "bucket", "value", "coverage", "period",
                                            "label"]
@@ -77,7 +77,7 @@ def test_frames_are_built_on_demand_with_every_dtype(demo_db):
                 for p in item.points]
             assert item.spark is spark  # built once
         for data in view.panels:
-            assert "frame" not in vars(data)
+            assert data._frame is None
             frame = data.frame
             totals = data.panel.kind in ("breakdown", "shares")
             assert list(frame.columns) == (
@@ -100,7 +100,8 @@ def test_an_empty_frame_has_the_same_columns_and_dtypes(demo_db):
 
 
 def test_data_made_from_frames_draws_as_from_points(demo_db):
-    """Code that builds KpiView and PanelData from DataFrames, as before, still works."""
+    """Code that builds KpiView and PanelData from DataFrames, or sets their frames, as
+    before, still works."""
     for view in _views(demo_db):
         for data in view.panels:
             again = PanelData(data.panel, data.title, data.frame.copy(), data.granularity,
@@ -112,6 +113,13 @@ def test_data_made_from_frames_draws_as_from_points(demo_db):
             assert again.points == item.points
             assert make_sparkline(again.spark, again.metric) == \
                 make_sparkline(item.points, item.metric)
+    data = next(d for d in view.panels if len(d.points) > 1)
+    first = data.points[0]
+    data.frame = data.frame.iloc[:1]  # a new frame: the chart draws just its row
+    assert data.points == [first] and len(data.frame) == 1
+    assert make_panel_figure(data) == make_panel_figure(
+        PanelData(data.panel, data.title, None, data.granularity, None, data.notes,
+                  data.periods, points=[first]))
 
 
 def test_views_survive_the_shared_cache(demo_db):
