@@ -283,8 +283,9 @@ class Read:
 
 
 _TYPE_MONTHS = "CASE o.period_type WHEN 'month' THEN 1 WHEN 'quarter' THEN 3 ELSE 12 END"
-# The month an observation starts, counted from year 0, per dialect (SQLite stores dates as
-# 'YYYY-MM-DD' text).
+# The month an observation starts, counted from January of year 0, per dialect (SQLite stores
+# dates as 'YYYY-MM-DD' text). A bucket is numbered by the months since the start of year 0's
+# financial year divided by its length (periods.bucket_from_number turns it into a date).
 _MONTH_NUMBER = {
     "sqlite": "(CAST(substr(o.period_start, 1, 4) AS INTEGER) * 12 "
               "+ CAST(substr(o.period_start, 6, 2) AS INTEGER) - 1)",
