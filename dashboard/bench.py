@@ -77,10 +77,9 @@ def build(url: str, n_services: int, years: int) -> int:
 # metric by its own rule (sum for flows, the latest value for stocks, the mean for rates), with
 # the count of periods that gives coverage, in one statement: the range totals of the period
 # and of its comparison period, and the bucketed series (the sparkline history, and the trends
-# where the history does not hold them). What is read is views.page_reads: exactly what the
-# page shows.
+# where the history does not hold them), each range its own arm so that it is read by index
+# ranges. What is read is views.page_reads: exactly what the page shows.
 
-_TYPE_MONTHS = "CASE o.period_type WHEN 'month' THEN 1 WHEN 'quarter' THEN 3 ELSE 12 END"
 _OWN_FIGURES = "o.service_id = :service AND o.team = '' AND o.value IS NOT NULL"
 _GROUP = ("SUM(o.value) AS total, AVG(o.value) AS mean, COUNT(*) AS periods, "
           "MAX(o.period_start) AS last")
@@ -108,16 +107,14 @@ def _range_params(prefix: str, months: PeriodRange) -> dict:
             f"{prefix}_months": months.months}
 
 
-# Totals: one group per period (0 the period, 1 the comparison period), metric and type.
-_TOTALS = f"""
-SELECT CASE WHEN o.period_start >= :now_start THEN 0 ELSE 1 END AS part, o.metric_id,
-       o.period_type, {_TYPE_MONTHS} AS type_months, NULL AS bucket, {_GROUP},
-       CASE WHEN MIN(o.period_start) >= :now_start THEN :now_months ELSE :then_months END
-         AS span
-FROM observation o
-WHERE {_OWN_FIGURES} AND ((o.metric_id IN :now_metrics AND {_fits("now")})
-                          OR (o.metric_id IN :then_metrics AND {_fits("then")}))
-GROUP BY part, o.metric_id, o.period_type"""
+def _totals(part: int, prefix: str) -> str:
+    """Return the totals of one range (the period, or its comparison period): one group per
+    metric and period type."""
+    return (f"SELECT {part} AS part, o.metric_id, o.period_type, "
+            f"CAST(NULL AS INTEGER) AS bucket, {_GROUP} FROM observation o "
+            f"WHERE {_OWN_FIGURES} AND o.metric_id IN :{prefix}_metrics "
+            f"AND o.period_type IN ('month', 'quarter', 'year') AND {_fits(prefix)} "
+            f"GROUP BY o.metric_id, o.period_type")
 
 
 def _series(dialect: str, part: int, grain: str) -> str:
@@ -126,31 +123,34 @@ def _series(dialect: str, part: int, grain: str) -> str:
     p = f"s{part}"
     number = f"({_MONTH_NUMBER[dialect]} - :fy_start + 1) / {MONTHS_IN[grain]}"
     if grain == "month":  # a month bucket is one stored month, as stored
-        return (f"SELECT {part}, o.metric_id, o.period_type, 1, {number}, o.value, o.value, "
-                f"1, o.period_start, 1 FROM observation o "
+        return (f"SELECT {part} AS part, o.metric_id, o.period_type, {number} AS bucket, "
+                f"o.value AS total, o.value AS mean, 1 AS periods, o.period_start AS last "
+                f"FROM observation o "
                 f"WHERE {_OWN_FIGURES} AND o.metric_id IN :{p}_metrics "
                 f"AND o.period_type = 'month' "
                 f"AND o.period_start >= :{p}_start AND o.period_start <= :{p}_m")
-    return (f"SELECT {part}, o.metric_id, o.period_type, {_TYPE_MONTHS}, {number} AS bucket, "
-            f"{_GROUP}, {MONTHS_IN[grain]} FROM observation o "
-            f"WHERE {_OWN_FIGURES} AND o.metric_id IN :{p}_metrics "
+    return (f"SELECT {part} AS part, o.metric_id, o.period_type, {number} AS bucket, {_GROUP} "
+            f"FROM observation o WHERE {_OWN_FIGURES} AND o.metric_id IN :{p}_metrics "
             f"AND o.period_type IN ({_SERIES_TYPES[grain]}) AND {_fits(p)} "
             f"GROUP BY o.metric_id, o.period_type, bucket")
 
 
 @functools.lru_cache(maxsize=64)
 def bare_statement(dialect: str, parts: tuple[tuple[int, str], ...]):
-    """Return the bare aggregate's statement for series `parts` ((read index, granularity))."""
-    arms = "\nUNION ALL\n".join([_TOTALS, *(_series(dialect, i, g) for i, g in parts)])
+    """Return the bare aggregate's statement: totals of the reads 0 (the period) and 1 (the
+    comparison period) where they have metrics, then series `parts` ((read, granularity))."""
+    arms = [_totals(i, prefix) for i, prefix in enumerate(("now", "then"))
+            if (i, "range") in parts]
+    arms += [_series(dialect, i, g) for i, g in parts if g != "range"]
     statement = text(f"""
-SELECT g.part, g.metric_id, g.type_months, g.bucket,
+SELECT g.part, g.metric_id, g.period_type, g.bucket,
        CASE WHEN g.periods = 1 OR m.aggregation = 'sum' THEN g.total
             WHEN m.aggregation = 'mean' THEN g.mean
             ELSE (SELECT l.value FROM observation l WHERE l.service_id = :service
                   AND l.metric_id = g.metric_id AND l.period_type = g.period_type
                   AND l.period_start = g.last AND l.team = '') END AS value,
-       g.periods, CASE WHEN g.span < g.type_months THEN 1 ELSE g.span / g.type_months END
-FROM ({arms}) g JOIN metric m ON m.id = g.metric_id""")
+       g.periods
+FROM ({" UNION ALL ".join(arms)}) g JOIN metric m ON m.id = g.metric_id""")
     names = list(statement._bindparams)
     return statement.bindparams(
         *[bindparam(n, expanding=True) for n in names if n.endswith("_metrics")],
@@ -167,30 +167,37 @@ def bare_aggregate(db: Database, service_id: int, metric_ids: dict[str, int],
     The first two reads are the totals of the period and of the comparison period, the rest
     bucketed series. Where a metric is stored at several period types, the finest is kept in
     each bucket. Returns, per read, {metric_id: {bucket start (None for a total): (value,
-    periods, expected, coverage)}}.
+    periods, period type)}}: the periods of that type in the range or bucket give coverage.
     """
-    ids = [[metric_ids[code] for code in read.metrics] for read in reads]
-    params = {"service": service_id, "fy_start": fy_start,
-              "now_metrics": ids[0] or [-1], "then_metrics": ids[1] or [-1],
-              **_range_params("now", reads[0].months), **_range_params("then", reads[1].months)}
-    parts = tuple((i, read.granularity) for i, read in enumerate(reads) if i >= 2 and ids[i])
-    for i, _ in parts:
-        params[f"s{i}_metrics"] = ids[i]
-        params.update(_range_params(f"s{i}", reads[i].months))
-    with db.engine.connect() as conn:
-        rows = conn.execute(bare_statement(db.dialect, parts), params).all()
-    finest: dict[tuple, tuple] = {}
-    for part, metric_id, months, bucket, value, periods, expected in rows:
-        kept = finest.get((part, metric_id, bucket))
-        if kept is None or months < kept[0]:
-            finest[(part, metric_id, bucket)] = (months, value, periods, expected)
+    params: dict = {"service": service_id, "fy_start": fy_start}
+    parts = []
+    for i, (read, prefix) in enumerate(zip(reads, ["now", "then", *(
+            f"s{n}" for n in range(2, len(reads)))])):
+        if read.metrics:
+            parts.append((i, read.granularity))
+            params[f"{prefix}_metrics"] = [metric_ids[code] for code in read.metrics]
+            params.update(_range_params(prefix, read.months))
     result: list[dict] = [{} for _ in reads]
-    for (part, metric_id, number), (_, value, periods, expected) in sorted(
-            finest.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)):
-        bucket = None if number is None else \
-            bucket_from_number(number, reads[part].granularity, fy_start)
-        result[part].setdefault(metric_id, {})[bucket] = (
-            float(value), periods, expected, min(1.0, periods / expected))
+    if not parts:
+        return result
+    with db.engine.connect() as conn:
+        rows = conn.execute(bare_statement(db.dialect, tuple(parts)), params).all()
+    kept: list[dict] = [{} for _ in reads]
+    for part, metric_id, period_type, number, value, periods in rows:
+        cells = kept[part].setdefault(metric_id, {})
+        other = cells.get(number)
+        if other is None or MONTHS_IN[period_type] < MONTHS_IN[other[2]]:
+            cells[number] = (value, periods, period_type)
+    for part, read in enumerate(reads):
+        grain = read.granularity
+        starts: dict = {None: None}
+        for metric_id, cells in kept[part].items():
+            found = result[part][metric_id] = {}
+            for number in (cells if grain == "range" else sorted(cells)):
+                start = starts.get(number)
+                if start is None and number is not None:
+                    start = starts[number] = bucket_from_number(number, grain, fy_start)
+                found[start] = cells[number]
     return result
 
 

@@ -27,6 +27,7 @@ from dashboard.views import build_view, page_reads, starts_bucket
 from tests.conftest import load_tiny, month, months_between
 
 CONFIG = load_config()
+MONTHS = {"month": 1, "quarter": 3, "year": 12}  # months in a period of each type
 
 
 def load_mixed(db) -> None:
@@ -108,14 +109,18 @@ def _values(code, cells):
     return cells.get(code)
 
 
-def _cells(rows: dict, names: dict[int, str], first: dt.date | None = None) -> dict:
-    """Regroup one read of the bare aggregate, {metric id: {bucket: row}}, as {bucket: {code:
-    (value, coverage)}}, from bucket `first` on."""
+def _cells(rows: dict, names: dict[int, str], read, first: dt.date | None = None) -> dict:
+    """Regroup one read of the bare aggregate, {metric id: {bucket: (value, periods, period
+    type)}}, as {bucket: {code: (value, coverage)}}, from bucket `first` on. Coverage is the
+    share of the range's or bucket's periods of that type reported, at most 1."""
+    span = read.months.months if read.granularity == "range" else MONTHS[read.granularity]
     buckets: dict = {}
     for metric_id, found in rows.items():
-        for bucket, (value, _, _, coverage) in found.items():
+        for bucket, (value, periods, period_type) in found.items():
             if first is None or bucket >= first:
-                buckets.setdefault(bucket, {})[names[metric_id]] = (value, coverage)
+                expected = max(1, span // MONTHS[period_type])
+                buckets.setdefault(bucket, {})[names[metric_id]] = (
+                    float(value), min(1.0, periods / expected))
     return buckets
 
 
@@ -210,7 +215,8 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
         assert set(read.metrics) | (trends & in_history) == trends
         assert not set(read.metrics) & in_history
 
-    now, then = _cells(bare[0], names).get(None, {}), _cells(bare[1], names).get(None, {})
+    now = _cells(bare[0], names, reads[0]).get(None, {})
+    then = _cells(bare[1], names, reads[1]).get(None, {})
     # KPI tiles: the period's figure and coverage, and the comparison period's.
     for item in view.kpis:
         kpi = item.kpi
@@ -218,7 +224,7 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
         assert _same((kpi.previous, kpi.previous_coverage), _values(kpi.code, then)), kpi.code
 
     # Sparklines: the history series, bucket by bucket.
-    history = _cells(bare[2], names)
+    history = _cells(bare[2], names, reads[2])
     for item in view.kpis:
         expected = _expected_series([item.kpi.code], history)
         assert _frame_series(item.spark) == _approx(expected), item.kpi.code
@@ -234,10 +240,10 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
             continue
         buckets: dict = {}
         if aligned and data.granularity == reads[2].granularity:
-            buckets = _cells(bare[2], names, first=period.start)
+            buckets = _cells(bare[2], names, reads[2], first=period.start)
         for i, read in enumerate(reads[3:], start=3):
             if read.granularity == data.granularity:
-                for bucket, cells in _cells(bare[i], names).items():
+                for bucket, cells in _cells(bare[i], names, read).items():
                     buckets.setdefault(bucket, {}).update(cells)
         assert _frame_series(data.frame) == _approx(_expected_series(codes, buckets)), \
             data.panel.key
@@ -252,10 +258,10 @@ def test_bare_aggregate_covers_every_month_of_a_financial_year(bench_db):
     reads = [Read("range", fy22, ("searches",)), Read("range", fy22.shifted(-12), ("searches",)),
              Read("year", fy22, ("searches",)), Read("quarter", fy22, ("searches",))]
     bare = bench.bare_aggregate(bench_db, service_id, {"searches": searches}, reads, 4)
-    assert bare[0] == {searches: {None: (78.0, 12, 12, 1.0)}}  # 4 + 5 + ... + 12 + 1 + 2 + 3
+    assert bare[0] == {searches: {None: (78.0, 12, "month")}}  # 4 + 5 + ... + 12 + 1 + 2 + 3
     assert bare[1] == {}
-    assert bare[2] == {searches: {month(2022, 4): (78.0, 12, 12, 1.0)}}
-    assert bare[3][searches][month(2023, 1)] == (6.0, 3, 3, 1.0)
+    assert bare[2] == {searches: {month(2022, 4): (78.0, 12, "month")}}
+    assert bare[3][searches][month(2023, 1)] == (6.0, 3, "month")
 
 
 def test_bench_times_the_bare_aggregate_of_what_the_page_reads(bench_db):
@@ -276,3 +282,32 @@ def test_bench_times_the_bare_aggregate_of_what_the_page_reads(bench_db):
                 [item.kpi.code for item in view.kpis],
                 [(data.panel, data.granularity) for data in view.panels],
                 period, granularity, view.fy_start_month), view.fy_start_month)
+
+
+def test_bare_aggregate_takes_the_mean_of_rates(empty_db):
+    """No stored NHS measure is a rate; made one, the bare aggregate averages it as the page
+    does (a database of its own: the change must not leak into other tests)."""
+    from dashboard.models import Metric
+
+    load_tiny(empty_db)
+    with empty_db.session() as session:
+        session.query(Metric).filter_by(code="impact_responses").update({"aggregation": "mean"})
+        session.query(Metric).filter_by(code="impact_patient_care").update(
+            {"aggregation": "mean"})
+    state = parse_state({"service": "TINY1", "from": "2022-04", "to": "2023-03",
+                         "granularity": "quarter"})
+    view = build_view(empty_db, ANONYMOUS, CONFIG, "impact", state)
+    with empty_db.engine.connect() as conn:
+        service_id = conn.execute(text("SELECT id FROM service WHERE code = 'TINY1'")).scalar()
+        names = dict(conn.execute(text("SELECT id, code FROM metric")).all())
+    reads = page_reads([k.kpi.code for k in view.kpis],
+                       [(d.panel, d.granularity) for d in view.panels], view.state.period,
+                       "quarter", view.fy_start_month)
+    bare = bench.bare_aggregate(empty_db, service_id, {c: i for i, c in names.items()}, reads,
+                                view.fy_start_month)
+    now = _cells(bare[0], names, reads[0])[None]
+    assert now["impact_responses"] == (10.0, 1.0)  # the mean of twelve 10s, not their sum
+    assert now["impact_patient_care"] == (7.0, 1.0)  # the mean of six 8s and six 6s
+    shown = {k.kpi.code: k.kpi.value for k in view.kpis}
+    assert shown["impact_responses"] == 10.0
+    assert shown["impact_patient_care_pct"] == pytest.approx(70.0)  # 7 of 10
