@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,38 +24,70 @@ def metric_values(stored: pd.DataFrame, codes, catalogue: Catalogue = CATALOGUE)
             stored["metric"], stored["bucket"], stored["value"], stored["periods"],
             stored["expected"]):
         cells.setdefault(metric, {})[bucket] = (float(value), min(1.0, periods / expected))
-    records = []
-    for code in dict.fromkeys(codes):
-        metric = catalogue[code]
-        series = _derive(metric, cells) if metric.derived else cells.get(code, {})
-        records.extend((code, bucket, value, coverage)
-                       for bucket, (value, coverage) in series.items())
+    records = [(code, bucket, value, coverage)
+               for code, series in derived_values(cells, codes, catalogue).items()
+               for bucket, (value, coverage) in series.items()]
     return pd.DataFrame(records, columns=VALUE_COLUMNS)
 
 
-def _derive(metric: DerivedDef, cells: dict[str, dict]) -> dict:
-    """Compute a derived metric in every bucket where all its components have values."""
-    parts = [*metric.numerator, *metric.denominator]
-    if any(code not in cells for code in parts):
-        return {}
-    buckets = [b for b in cells[parts[0]] if all(b in cells[code] for code in parts[1:])]
+def derived_values(cells: dict[str, dict], codes,
+                   catalogue: Catalogue = CATALOGUE) -> dict[str, dict]:
+    """Return {code: {bucket: (value, coverage)}} for stored and derived metrics.
+
+    `cells` holds stored metrics the same way (queries.aggregate_reads' form); a stored
+    metric is taken as it is, a derived one computed in every bucket where all its parts have
+    values. Every code gets an entry, empty where there is no value.
+    """
     result = {}
-    for bucket in buckets:
-        top = sum(cells[code][bucket][0] for code in metric.numerator)
-        coverage = min(cells[code][bucket][1] for code in parts)
-        if metric.denominator:
-            bottom = sum(cells[code][bucket][0] for code in metric.denominator)
-            if not bottom:
-                continue
-            result[bucket] = (top / bottom * metric.scale, coverage)
+    for code in dict.fromkeys(codes):
+        metric = catalogue[code]
+        result[code] = _derive(metric, cells) if metric.derived else cells.get(code, {})
+    return result
+
+
+def _derive(metric: DerivedDef, cells: dict[str, dict]) -> dict:
+    """Compute a derived metric in every bucket where all its components have values.
+
+    The sums add the components in catalogue order, as sum() does; coverage is the lowest of
+    the components'.
+    """
+    tops = [cells.get(code) for code in metric.numerator]
+    bottoms = [cells.get(code) for code in metric.denominator]
+    if any(part is None for part in tops) or any(part is None for part in bottoms):
+        return {}
+    first, others, scale = tops[0], tops[1:], metric.scale
+    result = {}
+    for bucket, (value, coverage) in first.items():
+        top = 0 + value
+        for part in others:
+            cell = part.get(bucket)
+            if cell is None:
+                break
+            top += cell[0]
+            coverage = min(coverage, cell[1])
         else:
-            result[bucket] = (top * metric.scale, coverage)
+            if not bottoms:
+                result[bucket] = (top * scale, coverage)
+                continue
+            bottom = 0
+            for part in bottoms:
+                cell = part.get(bucket)
+                if cell is None:
+                    break
+                bottom += cell[0]
+                coverage = min(coverage, cell[1])
+            else:
+                if bottom:
+                    result[bucket] = (top / bottom * scale, coverage)
     return result
 
 
 @dataclass(frozen=True)
 class Kpi:
-    """A headline figure with its comparison against the same period a year earlier."""
+    """A headline figure with its comparison against the same period a year earlier.
+
+    The comparison's properties are worked out once per KPI (a tile reads them many times).
+    """
 
     code: str
     label: str
@@ -65,26 +98,26 @@ class Kpi:
     previous_coverage: float | None = None
     is_total: bool = False  # a sum over time, which an incomplete period understates
 
-    @property
+    @functools.cached_property
     def previous_incomplete(self) -> bool:
         """Return whether the earlier period is too incomplete to compare a total with."""
         if not self.is_total or self.previous is None:
             return False
         return (self.previous_coverage or 0) < (self.coverage or 0) - 1e-9
 
-    @property
+    @functools.cached_property
     def change(self) -> float | None:
         if self.value is None or self.previous is None or self.previous_incomplete:
             return None
         return self.value - self.previous
 
-    @property
+    @functools.cached_property
     def change_pct(self) -> float | None:
         if self.change is None or not self.previous:
             return None
         return self.change / abs(self.previous) * 100.0
 
-    @property
+    @functools.cached_property
     def direction(self) -> str | None:
         """Return 'up', 'down' or 'flat' (within 0.5%), or None with nothing to compare."""
         if self.change is None:
@@ -94,7 +127,7 @@ class Kpi:
             return "flat"
         return "up" if self.change > 0 else "down"
 
-    @property
+    @functools.cached_property
     def assessment(self) -> str:
         """Return 'good', 'bad' or 'neutral' from the direction and whether higher is better."""
         if self.direction in (None, "flat") or self.higher_is_better is None:
@@ -106,23 +139,48 @@ class Kpi:
 def kpis(codes, current: pd.DataFrame, previous: pd.DataFrame,
          catalogue: Catalogue = CATALOGUE) -> list[Kpi]:
     """Build KPIs from range totals (metric_values output with one bucket per metric)."""
-    now = current.set_index("metric") if not current.empty else None
-    then = previous.set_index("metric") if not previous.empty else None
+    return kpis_from_values(codes, _totals(current), _totals(previous), catalogue)
+
+
+def _totals(frame: pd.DataFrame) -> dict[str, dict]:
+    """Turn range totals as a frame into derived_values' form (the first row per metric)."""
+    found: dict[str, dict] = {}
+    for metric, value, coverage in zip(frame["metric"], frame["value"], frame["coverage"]):
+        if metric not in found:
+            found[metric] = {None: (value, coverage)}
+    return found
+
+
+def kpis_from_values(codes, current: dict[str, dict], previous: dict[str, dict],
+                     catalogue: Catalogue = CATALOGUE) -> list[Kpi]:
+    """Build KPIs from range totals in derived_values' form ({code: {None: (value,
+    coverage)}}; a missing or empty entry means no figure)."""
     result = []
     for code in codes:
         metric = catalogue[code]
-        value = _lookup(now, code, "value")
+        value, coverage = _total(current, code)
+        earlier, earlier_coverage = _total(previous, code)
         result.append(Kpi(
             code=code,
             label=metric.name,
             value=value,
-            previous=_lookup(then, code, "value"),
-            coverage=_lookup(now, code, "coverage"),
+            previous=earlier,
+            coverage=coverage,
             higher_is_better=metric.higher_is_better,
-            previous_coverage=_lookup(then, code, "coverage"),
+            previous_coverage=earlier_coverage,
             is_total=_is_total(metric, catalogue),
         ))
     return result
+
+
+def _total(values: dict[str, dict], code: str) -> tuple[float | None, float | None]:
+    for value, coverage in (values.get(code) or {}).values():
+        return _number(value), _number(coverage)
+    return None, None
+
+
+def _number(value) -> float | None:
+    return None if value is None or value != value else float(value)  # NaN is no figure
 
 
 def _is_total(metric, catalogue: Catalogue) -> bool:
@@ -131,12 +189,3 @@ def _is_total(metric, catalogue: Catalogue) -> bool:
         return metric.aggregation == "sum"
     parts = [*metric.numerator, *metric.denominator]
     return any(catalogue[c].aggregation == "sum" for c in parts)
-
-
-def _lookup(frame: pd.DataFrame | None, code: str, column: str) -> float | None:
-    if frame is None or code not in frame.index:
-        return None
-    value = frame.loc[code, column]
-    if isinstance(value, pd.Series):
-        value = value.iloc[0]
-    return None if pd.isna(value) else float(value)

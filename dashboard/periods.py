@@ -8,6 +8,8 @@ from dataclasses import dataclass
 GRANULARITIES = ("month", "quarter", "year")
 GRANULARITY_LABELS = {"month": "Month", "quarter": "Quarter", "year": "Financial year"}
 MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+# Month names as strftime's %b gives them in the C locale, without a call per label.
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -54,10 +56,20 @@ def bucket_from_key(fy: int, index: int, granularity: str, start_month: int) -> 
     return add_months(fy_start(fy, start_month), index * MONTHS_IN[granularity])
 
 
+def bucket_from_number(number: int, granularity: str, start_month: int) -> dt.date:
+    """Turn a bucket number computed in SQL into its start date.
+
+    The number counts buckets from the start of year 0's financial year: months since then
+    divided by the bucket's length in months (month, quarter or year).
+    """
+    index = number * MONTHS_IN[granularity] + start_month - 1  # months since January of year 0
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def period_label(start: dt.date, granularity: str, start_month: int) -> str:
     """Label a bucket: 'Apr 2023', '2023/24 Q1' or '2023/24'."""
     if granularity == "month":
-        return start.strftime("%b %Y")
+        return month_label(start)
     fy = fy_year(start, start_month)
     if granularity == "year":
         return fy_label(fy, start_month)
@@ -97,8 +109,8 @@ class PeriodRange:
             if first == last:
                 return fy_label(first, start_month)
             return f"{fy_label(first, start_month)} to {fy_label(last, start_month)}"
-        first = self.start.strftime("%b %Y")
-        last = self.end.strftime("%b %Y")
+        first = month_label(self.start)
+        last = month_label(self.end)
         return first if first == last else f"{first} to {last}"
 
 
@@ -120,4 +132,10 @@ def parse_month(text: str) -> dt.date:
 
 
 def month_key(day: dt.date) -> str:
-    return day.strftime("%Y-%m")
+    """Return 'YYYY-MM', the form of a month in links and pickers."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_label(day: dt.date) -> str:
+    """Return a month for people: 'Apr 2023'."""
+    return f"{MONTH_ABBR[day.month - 1]} {day.year}"

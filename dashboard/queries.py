@@ -8,18 +8,20 @@ small DataFrames.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, and_, case, cast, extract, func, literal, or_, select
+from sqlalchemy import (Date, Integer, String, and_, bindparam, case, cast, extract, func, literal,
+                        null, or_, select, text, type_coerce, union_all)
 from sqlalchemy.orm import aliased
 
 from .db import Database
 from .models import (DataSource, ImportBatch, Metric, Observation, PeerGroupRecord, Service,
                      ServiceNeighbour, Target)
-from .periods import MONTHS_IN, PeriodRange, add_months, bucket_from_key
+from .periods import MONTHS_IN, PeriodRange, add_months, bucket_from_key, bucket_from_number
 
 GRANULARITY_ORDER = ("month", "quarter", "year")
 
@@ -196,6 +198,227 @@ def data_as_of(db: Database, viewer: Viewer, service_code: str) -> dt.datetime |
     if isinstance(value, str):  # SQLite without type affinity
         value = dt.datetime.fromisoformat(value)
     return value
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    """A service with what a page needs to know before reading figures: its id, the months
+    its figures cover and the stored metrics it has ever reported (with their period types)."""
+
+    service: ServiceInfo
+    id: int
+    extent: tuple[dt.date, dt.date] | None
+    reported: dict[str, set[str]]
+    metric_ids: dict[str, int]
+
+
+@functools.lru_cache(maxsize=16)
+def _summary_statement(viewer: Viewer):
+    """Build the one statement service_summary runs (once per viewer; compiled once)."""
+    own = select(Service.id).where(Service.code == bindparam("code")).scalar_subquery()
+    # Each (metric, period type) the service has a figure for, then that pair's first and
+    # last month: index seeks, not a scan of every figure the service holds.
+    pairs = (select(Observation.service_id, Observation.metric_id, Observation.period_type)
+             .distinct()
+             .where(Observation.service_id == own, Observation.value.is_not(None))
+             .subquery())
+    edge = aliased(Observation)
+
+    def first_or_last(how):
+        return (select(how(edge.period_start))
+                .where(edge.service_id == pairs.c.service_id,
+                       edge.metric_id == pairs.c.metric_id,
+                       edge.period_type == pairs.c.period_type, edge.value.is_not(None))
+                .scalar_subquery())
+
+    service = (
+        select(Service.id, Service.code, Service.name, Service.sector, Service.org_type,
+               Service.region, Service.parent_org, Service.population, Service.population_unit,
+               Service.attributes, DataSource.code.label("source_code"),
+               DataSource.name.label("source_name"), DataSource.synthetic, DataSource.public,
+               type_coerce(null(), Integer).label("metric_id"),
+               type_coerce(null(), String).label("metric"),
+               type_coerce(null(), String).label("period_type"),
+               type_coerce(null(), Date).label("first"), type_coerce(null(), Date).label("last"))
+        .join(DataSource, Service.source_id == DataSource.id)
+        .where(Service.code == bindparam("code"), _visible_services(viewer))
+    )
+    reported = (
+        select(*[null()] * 14, pairs.c.metric_id, Metric.code, pairs.c.period_type,
+               first_or_last(func.min), first_or_last(func.max))
+        .join(Metric, Metric.id == pairs.c.metric_id)
+    )
+    # The service once, then one row per (metric, period type) without its columns.
+    return union_all(service, reported)
+
+
+def service_summary(db: Database, viewer: Viewer, code: str) -> ServiceSummary | None:
+    """Return a service with its extent and reported metrics in one statement, or None.
+
+    The extent and reported metrics are those of data_extent and reported_metrics.
+    """
+    with db.engine.connect() as conn:  # Core rows: no ORM bookkeeping
+        rows = conn.execute(_summary_statement(viewer), {"code": code}).all()
+    own = [row for row in rows if row[0] is not None]
+    if not own:
+        return None
+    (service_id, code, name, sector, org_type, region, parent_org, population, unit,
+     attributes, source_code, source_name, synthetic, public) = own[0][:14]
+    info = ServiceInfo(code=code, name=name, sector=sector, org_type=org_type, region=region,
+                       parent_org=parent_org, population=population, population_unit=unit,
+                       attributes=dict(attributes or {}), source_code=source_code,
+                       source_name=source_name, synthetic=synthetic, public=public)
+    reported: dict[str, set[str]] = {}
+    metric_ids: dict[str, int] = {}
+    first = last = last_type = None
+    pairs = sorted(row[14:] for row in rows if row[0] is None)
+    for metric_id, metric, period_type, earliest, latest in pairs:
+        reported.setdefault(metric, set()).add(period_type)
+        metric_ids[metric] = metric_id
+        first = earliest if first is None else min(first, earliest)
+        # The last figure may be a quarter or a year: the extent runs to the month it ends.
+        # Where figures of several types start in the last month, the first by metric id
+        # and type says how long it is (as data_extent's lookup finds it in SQLite).
+        if last is None or latest > last:
+            last, last_type = latest, period_type
+    extent = None if first is None else (
+        first, add_months(last, MONTHS_IN.get(last_type, 1) - 1))
+    return ServiceSummary(info, service_id, extent, reported, metric_ids)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One aggregate of a page: stored metrics over a range, as one total or in buckets.
+
+    `granularity` is "range" (one total per metric for the whole of `months`), or month,
+    quarter or year (financial year) buckets.
+    """
+
+    granularity: str
+    months: PeriodRange
+    metrics: tuple[str, ...]
+
+
+_TYPE_MONTHS = "CASE o.period_type WHEN 'month' THEN 1 WHEN 'quarter' THEN 3 ELSE 12 END"
+# The month an observation starts, counted from January of year 0, per dialect (SQLite stores
+# dates as 'YYYY-MM-DD' text). A bucket is numbered by the months since the start of year 0's
+# financial year divided by its length (periods.bucket_from_number turns it into a date).
+_MONTH_NUMBER = {
+    "sqlite": "(CAST(substr(o.period_start, 1, 4) AS INTEGER) * 12 "
+              "+ CAST(substr(o.period_start, 6, 2) AS INTEGER) - 1)",
+}
+_MONTH_NUMBER_DEFAULT = ("(CAST(EXTRACT(YEAR FROM o.period_start) AS INTEGER) * 12 "
+                         "+ CAST(EXTRACT(MONTH FROM o.period_start) AS INTEGER) - 1)")
+_READ_TYPES = {"range": "'month', 'quarter', 'year'", "quarter": "'month', 'quarter'",
+               "year": "'month', 'quarter', 'year'"}
+
+
+def _read_sql(dialect: str, part: int, granularity: str) -> str:
+    """Return one read's arm of the aggregate statement: per metric, period type and bucket,
+    the sum, mean, count and last month of the figures lying wholly inside the read's range."""
+    p = f"r{part}"
+    own = (f"o.service_id = :service AND o.metric_id IN :{p}_metrics AND o.team = '' "
+           f"AND o.value IS NOT NULL")
+    if granularity == "month":  # a month bucket is one stored month, as stored
+        number = _MONTH_NUMBER.get(dialect, _MONTH_NUMBER_DEFAULT)
+        return (f"SELECT {part} AS part, o.metric_id, o.period_type, "
+                f"{number} - :fy_start + 1 AS bucket, "
+                f"o.value AS total, o.value AS mean, 1 AS periods, o.period_start AS last "
+                f"FROM observation o WHERE {own} AND o.period_type = 'month' "
+                f"AND o.period_start >= :{p}_start AND o.period_start <= :{p}_m")
+    if granularity == "range":
+        bucket = "0"
+    else:  # financial years start in month :fy_start
+        number = _MONTH_NUMBER.get(dialect, _MONTH_NUMBER_DEFAULT)
+        bucket = f"({number} - :fy_start + 1) / {MONTHS_IN[granularity]}"
+    return (f"SELECT {part} AS part, o.metric_id, o.period_type, {bucket} AS bucket, "
+            f"SUM(o.value) AS total, AVG(o.value) AS mean, COUNT(*) AS periods, "
+            f"MAX(o.period_start) AS last FROM observation o "
+            f"WHERE {own} AND o.period_type IN ({_READ_TYPES[granularity]}) "
+            f"AND o.period_start >= :{p}_start AND o.period_start <= CASE o.period_type "
+            f"WHEN 'month' THEN :{p}_m WHEN 'quarter' THEN :{p}_q ELSE :{p}_y END "
+            f"GROUP BY o.metric_id, o.period_type{'' if bucket == '0' else ', bucket'}")
+
+
+@functools.lru_cache(maxsize=256)
+def _reads_statement(dialect: str, shape: tuple[tuple[int, str], ...]):
+    """Build (once per dialect and shape of reads) the statement aggregate_reads runs."""
+    arms = "\nUNION ALL\n".join(_read_sql(dialect, part, grain) for part, grain in shape)
+    # Each metric by its own rule: the sum for flows, the mean for rates, for stocks the value
+    # of the last month (looked up by index, only where a group holds more than one figure).
+    statement = text(
+        f"SELECT u.part, m.code, u.period_type, u.bucket, CASE "
+        f"WHEN u.periods = 1 OR m.aggregation = 'sum' THEN u.total "
+        f"WHEN m.aggregation = 'mean' THEN u.mean "
+        f"ELSE (SELECT l.value FROM observation l WHERE l.service_id = :service "
+        f"AND l.metric_id = u.metric_id AND l.period_type = u.period_type "
+        f"AND l.period_start = u.last AND l.team = '') END AS value, u.periods "
+        f"FROM ({arms}) u JOIN metric m ON m.id = u.metric_id")
+    binds = []
+    for part, grain in shape:
+        binds.append(bindparam(f"r{part}_metrics", expanding=True))
+        names = ("start", "m") if grain == "month" else ("start", "m", "q", "y")
+        binds += [bindparam(f"r{part}_{name}", type_=Date) for name in names]
+    return statement.bindparams(*binds)
+
+
+def aggregate_reads(db: Database, viewer: Viewer, summary: ServiceSummary, reads: list[Read],
+                    fy_start_month: int) -> list[dict[str, dict]]:
+    """Aggregate a service's stored metrics for several reads at once: one statement.
+
+    Each metric is aggregated by its own rule (as `aggregate` does) from the finest period
+    type stored in each bucket. Returns, per read, {metric: {bucket: (value, coverage)}}
+    with buckets in date order (None for a range), coverage being the share of the bucket's
+    periods reported (at most 1). Metrics the service never reported are left out.
+    """
+    del viewer  # the summary was read under the viewer's rules
+    params: dict[str, Any] = {"service": summary.id, "fy_start": fy_start_month}
+    shape = []
+    for part, read in enumerate(reads):
+        ids = [summary.metric_ids[m] for m in read.metrics if m in summary.metric_ids]
+        if not ids:
+            continue
+        shape.append((part, read.granularity))
+        end = read.months.end
+        params.update({f"r{part}_metrics": ids, f"r{part}_start": read.months.start,
+                       f"r{part}_m": end, f"r{part}_q": add_months(end, -2),
+                       f"r{part}_y": add_months(end, -11)})
+    found: list[dict[str, dict]] = [{} for _ in reads]
+    if not shape:
+        return found
+    with db.engine.connect() as conn:
+        rows = conn.execute(_reads_statement(db.dialect, tuple(shape)), params).all()
+    # Where a metric is stored at more than one period type, keep the finest per bucket.
+    cells: list[dict[str, dict]] = [{} for _ in reads]
+    for part, metric, period_type, bucket, value, periods in rows:
+        by_bucket = cells[part].get(metric)
+        if by_bucket is None:
+            by_bucket = cells[part][metric] = {}
+        kept = by_bucket.get(bucket)
+        if kept is None or MONTHS_IN[period_type] < MONTHS_IN[kept[0]]:
+            by_bucket[bucket] = (period_type, value, periods)
+    for part, read in enumerate(reads):
+        grain = read.granularity
+        if grain == "range":
+            span = read.months.months
+            for metric, by_bucket in cells[part].items():
+                period_type, value, periods = by_bucket[0]
+                found[part][metric] = {None: (
+                    float(value), min(1.0, periods / max(1, span // MONTHS_IN[period_type])))}
+            continue
+        span = MONTHS_IN[grain]
+        starts: dict[int, dt.date] = {}
+        for metric, by_bucket in cells[part].items():
+            series = found[part][metric] = {}
+            for number in sorted(by_bucket):
+                period_type, value, periods = by_bucket[number]
+                start = starts.get(number)
+                if start is None:
+                    start = starts[number] = bucket_from_number(number, grain, fy_start_month)
+                # A month bucket is one stored month: always complete.
+                series[start] = (float(value), 1.0 if span == 1 else min(
+                    1.0, periods / max(1, span // MONTHS_IN[period_type])))
+    return found
 
 
 def data_version(db: Database, viewer: Viewer) -> str:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.figures import CONFIG, make_panel_figure, make_sparkline
 from dashboard.formatting import change_text, format_value
-from dashboard.periods import GRANULARITY_LABELS, month_key
+from dashboard.periods import GRANULARITY_LABELS, month_key, month_label
 from dashboard.snapshot.describe import panel_alt_text, rows_markdown
 from dashboard.state import DASHBOARD_CATEGORIES, month_options
 from dashboard.views import PAGE_ORDER, DashboardView, KpiView, PanelData, page_spec
 
-from . import ids
+from . import fast, ids
 
 PAGE_TITLES = {key: page_spec(key, "nhs").title for key in PAGE_ORDER}
 PAGE_PATHS = {key: page_spec(key, "nhs").path for key in PAGE_ORDER}
@@ -86,10 +88,18 @@ def navbar(active: str, search: str, organisation: str = "") -> dbc.Navbar:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _month_texts(month) -> tuple[str, str]:
+    return month_label(month), month_key(month)
+
+
 def month_dropdown_options(view: DashboardView) -> list[dict]:
     """Return the period pickers' options: the data's months plus any chosen outside them."""
-    return [{"label": m.strftime("%b %Y"), "value": month_key(m)}
-            for m in month_options(view.extent, view.state)]
+    options = []
+    for month in month_options(view.extent, view.state):
+        label, value = _month_texts(month)
+        options.append({"label": label, "value": value})
+    return options
 
 
 def _month_picker(component_id: str, label: str, options: list[dict], month) -> dbc.Col:
@@ -155,80 +165,81 @@ def service_banner(service):
     """Warn when a service's figures are generated demo data (None for real data)."""
     if service is None or not service.synthetic:
         return None
-    return html.Div([
-        html.I(className="bi bi-exclamation-triangle-fill me-2"),
-        html.Strong("Demo data (synthetic). "),
+    return fast.html.Div([
+        fast.html.I(className="bi bi-exclamation-triangle-fill me-2"),
+        fast.html.Strong("Demo data (synthetic). "),
         "These services and figures are generated for demonstration; they are not real.",
     ], className="synthetic-banner", role="note")
 
 
 def empty_state(message: str, icon: str = "bi-inbox") -> html.Div:
     """Say in words that there is nothing to show."""
-    return html.Div([html.I(className=f"bi {icon} d-block mb-2"), html.P(message, className="mb-0")],
-                    className="empty-state")
+    return fast.html.Div([fast.html.I(className=f"bi {icon} d-block mb-2"),
+                          fast.html.P(message, className="mb-0")], className="empty-state")
 
 
 def kpi_tile(item: KpiView, view: DashboardView) -> dbc.Card:
     """Return a headline figure tile: value, change on a year earlier, sparkline."""
     kpi, metric = item.kpi, item.metric
     children = [
-        html.Div(kpi.label, className="kpi-label", title=metric.definition),
-        html.Div(format_value(kpi.value, metric), className="kpi-value"),
+        fast.html.Div(kpi.label, className="kpi-label", title=metric.definition),
+        fast.html.Div(format_value(kpi.value, metric), className="kpi-value"),
     ]
     if kpi.direction is not None:
-        children.append(html.Div([
-            html.I(className=f"bi {ARROWS[kpi.direction]} me-1"),
-            html.Span(change_text(kpi, metric)),
-            html.Span(f" vs {view.comparison_label} ({format_value(kpi.previous, metric)})",
-                      className="kpi-previous"),
+        children.append(fast.html.Div([
+            fast.html.I(className=f"bi {ARROWS[kpi.direction]} me-1"),
+            fast.html.Span(change_text(kpi, metric)),
+            fast.html.Span(f" vs {view.comparison_label} ({format_value(kpi.previous, metric)})",
+                           className="kpi-previous"),
         ], className=f"kpi-change {kpi.assessment}"))
     elif kpi.value is not None and kpi.previous_incomplete:
-        children.append(html.Div(
+        children.append(fast.html.Div(
             f"No comparison: {view.comparison_label} is incomplete "
             f"({kpi.previous_coverage:.0%} reported)", className="kpi-change neutral"))
     elif kpi.value is not None:
-        children.append(html.Div(f"No figure for {view.comparison_label} to compare",
-                                 className="kpi-change neutral"))
+        children.append(fast.html.Div(f"No figure for {view.comparison_label} to compare",
+                                      className="kpi-change neutral"))
     meta = []
     if getattr(metric, "benchmark", None):
         meta.append(f"Benchmark {format_value(metric.benchmark, metric)}")
     if kpi.coverage is not None and kpi.coverage < 1:
         meta.append(f"{kpi.coverage:.0%} of periods reported")
     if meta:
-        children.append(html.Div(" · ".join(meta), className="kpi-meta"))
-    if len(item.spark) >= 2:
-        children.append(dcc.Graph(
-            figure=make_sparkline(item.spark, metric), className="kpi-spark",
+        children.append(fast.html.Div(" · ".join(meta), className="kpi-meta"))
+    if len(item.points) >= 2:
+        children.append(fast.dcc.Graph(
+            figure=make_sparkline(item.points, metric), className="kpi-spark",
             config={"displayModeBar": False, "responsive": True},
         ))
-    return dbc.Card(dbc.CardBody(children), className="kpi-tile h-100",
-                    id=f"kpi-{kpi.code.replace('_', '-')}")
+    return fast.dbc.Card(fast.dbc.CardBody(children), className="kpi-tile h-100",
+                         id=f"kpi-{kpi.code.replace('_', '-')}")
 
 
 def accessible_graph(figure: dict, graph_id: str, alt_text: str, table_markdown: str,
                      class_name: str = "panel-graph") -> list:
     """Return a chart with its alt text (read by screen readers) and a "Show data" table."""
     return [
-        html.Div(dcc.Graph(figure=figure, config=CONFIG, id=graph_id, className=class_name),
-                 role="figure", **{"aria-label": alt_text}),
-        html.Details([html.Summary("Show data", className="show-data-summary"),
-                      dcc.Markdown(table_markdown, className="show-data-table")],
-                     className="show-data"),
+        fast.html.Div(fast.dcc.Graph(figure=figure, config=CONFIG, id=graph_id,
+                                     className=class_name),
+                      role="figure", **{"aria-label": alt_text}),
+        fast.html.Details([fast.html.Summary("Show data", className="show-data-summary"),
+                           fast.dcc.Markdown(table_markdown, className="show-data-table")],
+                          className="show-data"),
     ]
 
 
 def panel_card(data: PanelData) -> dbc.Card:
     """Return a chart card for a panel (its title is in the chart), or its empty state."""
-    caption = html.P(data.panel.description, className="panel-description")
+    caption = fast.html.P(data.panel.description, className="panel-description")
     if data.empty_message:
-        body = [html.H3(data.panel.title, className="panel-title"),
+        body = [fast.html.H3(data.panel.title, className="panel-title"),
                 empty_state(data.empty_message, "bi-bar-chart"), caption]
     else:
         body = accessible_graph(make_panel_figure(data), f"panel-{data.panel.key}",
                                 panel_alt_text(data), rows_markdown(data))
         body.insert(1, caption)
-        body += [html.P(note, className="panel-note") for note in data.notes]
-    return dbc.Card(dbc.CardBody(body), className="panel-card h-100")
+        body += [fast.html.P(note, className="panel-note") for note in data.notes]
+    return fast.dbc.Card(fast.dbc.CardBody(body), className="panel-card h-100")
 
 
 def snapshot_panel_card(panel) -> dbc.Card:
@@ -248,32 +259,36 @@ def snapshot_panel_card(panel) -> dbc.Card:
 
 
 def page_body(view: DashboardView) -> list:
-    """Return the page content below the filters for a computed view."""
+    """Return the page content below the filters for a computed view.
+
+    It is the page callback's whole output but for the pickers and links, so it is built
+    with layouts.fast: the same components, without Dash's per-call checks.
+    """
     children: list = []
     banner = synthetic_banner(view)
     if banner:
         children.append(banner)
     for message in view.messages:
-        children.append(dbc.Alert(message, color="warning", className="py-2"))
+        children.append(fast.dbc.Alert(message, color="warning", className="py-2"))
     service = view.service
     if service is not None:
         subtitle = [service.name]
         details = [d for d in (service.org_type and service.org_type.title(), service.region) if d]
         if service.population:
             details.append(f"{service.population:,.0f} {service.population_unit or ''} served")
-        children.append(html.Div([
-            html.H1(f"{view.page.title}: {view.period_label}" if view.period_label
-                    else view.page.title, className="page-title"),
-            html.P(" · ".join([*subtitle, *details]), className="page-subtitle"),
-            html.P(view.page.intro, className="page-intro"),
+        children.append(fast.html.Div([
+            fast.html.H1(f"{view.page.title}: {view.period_label}" if view.period_label
+                         else view.page.title, className="page-title"),
+            fast.html.P(" · ".join([*subtitle, *details]), className="page-subtitle"),
+            fast.html.P(view.page.intro, className="page-intro"),
         ]))
     if view.empty_message:
         children.append(empty_state(view.empty_message))
         return children
     if view.kpis:
         # Five tiles a row on wide screens: the overview's ten make two full rows.
-        children.append(dbc.Row(
-            [dbc.Col(kpi_tile(item, view), className="mb-3") for item in view.kpis],
+        children.append(fast.dbc.Row(
+            [fast.dbc.Col(kpi_tile(item, view), className="mb-3") for item in view.kpis],
             className="kpi-row row-cols-1 row-cols-sm-2 row-cols-lg-3 row-cols-xl-5",
         ))
     elif not view.panels:
@@ -283,10 +298,11 @@ def page_body(view: DashboardView) -> list:
     for index, data in enumerate(view.panels):
         # Two charts a row; an odd one out at the end takes the full width.
         last_alone = index == len(view.panels) - 1 and len(view.panels) % 2 == 1
-        cols.append(dbc.Col(panel_card(data), lg=12 if last_alone else 6, className="mb-3"))
-    children.append(dbc.Row(cols))
+        cols.append(fast.dbc.Col(panel_card(data), lg=12 if last_alone else 6,
+                                 className="mb-3"))
+    children.append(fast.dbc.Row(cols))
     source = service.source_name if service else ""
-    children.append(html.Footer(
+    children.append(fast.html.Footer(
         f"Source: {source}. Period {view.period_label}, compared with {view.comparison_label}. "
         "Hover a tile's label for the measure's definition.", className="page-footer"))
     return children

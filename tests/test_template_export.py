@@ -126,22 +126,25 @@ def test_download_routes(tiny_db):
     from app import create_app
 
     app = create_app({"DATABASE_URL": tiny_db.url, "CACHE_TYPE": "NullCache"})
-    client = app.server.test_client()
-    response = client.get("/download/template?layout=wide&format=xlsx")
-    assert response.status_code == 200
-    assert "shelfmark-template-wide.xlsx" in response.headers["Content-Disposition"]
-    assert load_workbook(io.BytesIO(response.data)).sheetnames == ["Data", "Metrics", "Guide"]
-    csv_response = client.get("/download/template?layout=long&format=csv")
-    assert read_csv(csv_response.data) == [list(LONG_COLUMNS)]
-    for bad in ("layout=tall", "format=exe", "sector=<script>", "layout=long&format=../x"):
-        refused = client.get(f"/download/template?{bad}")
-        assert refused.status_code == 400
-        assert b"Traceback" not in refused.data
-    export = client.get("/download/export?service=TINY1&layout=long&format=csv")
-    assert export.status_code == 200
-    assert ["TINY1", "searches", "2023-07", "7", "", ""] in read_csv(export.data)
-    assert client.get("/download/export?service=NOPE").status_code == 404
-    assert client.get("/download/export?service=" + "x" * 500).status_code == 400
+    try:
+        client = app.server.test_client()
+        response = client.get("/download/template?layout=wide&format=xlsx")
+        assert response.status_code == 200
+        assert "shelfmark-template-wide.xlsx" in response.headers["Content-Disposition"]
+        assert load_workbook(io.BytesIO(response.data)).sheetnames == ["Data", "Metrics", "Guide"]
+        csv_response = client.get("/download/template?layout=long&format=csv")
+        assert read_csv(csv_response.data) == [list(LONG_COLUMNS)]
+        for bad in ("layout=tall", "format=exe", "sector=<script>", "layout=long&format=../x"):
+            refused = client.get(f"/download/template?{bad}")
+            assert refused.status_code == 400
+            assert b"Traceback" not in refused.data
+        export = client.get("/download/export?service=TINY1&layout=long&format=csv")
+        assert export.status_code == 200
+        assert ["TINY1", "searches", "2023-07", "7", "", ""] in read_csv(export.data)
+        assert client.get("/download/export?service=NOPE").status_code == 404
+        assert client.get("/download/export?service=" + "x" * 500).status_code == 400
+    finally:
+        app.server.extensions["shelfmark"].db.dispose()  # no connection left to the collector
 
 
 def run_cli(*args, database_url):
