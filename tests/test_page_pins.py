@@ -2,8 +2,9 @@
 
 The pinned outputs (tests/pins/pages.json.gz) are the callback's JSON response and the view's
 data (KPIs, sparkline and panel frames with their dtypes) for a set of states on fixed demo
-data, as the page code drew them before the callback was rewritten for speed (commit
-4752662's views, compute, figures and components). They are a regression pin, not a statement
+data, as the page code drew them before the callback was rewritten for speed (the views,
+compute, figures and components of main just before the faster callback was merged, with
+every chart's alt text and "Show data" table). They are a regression pin, not a statement
 of correctness: the figures themselves are checked against hand-worked totals in
 test_queries.py and against independent SQL in test_bare_aggregate.py.
 
