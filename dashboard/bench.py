@@ -353,6 +353,12 @@ def main(args) -> int:
           "See README, Benchmark.")
     print("Aims: callback at most 2x the bare aggregate; 5M at most 3x the 50k time; "
           "at most 300 MB per worker.")
+    if getattr(args, "benchmark_repeat", 0):
+        from . import bench_benchmark
+
+        print(f"\nPeer comparisons on the IMLS data: {args.benchmark_repeat} services per "
+              "peer group ...", flush=True)
+        bench_benchmark.report(bench_benchmark.run(workdir, args.benchmark_repeat))
     if getattr(args, "snapshot_repeat", 0):
         from . import bench_snapshot
 
@@ -360,12 +366,6 @@ def main(args) -> int:
               f"{args.snapshot_repeat} ...", flush=True)
         bench_snapshot.report(bench_snapshot.run(
             lambda: bench_snapshot.eight_panel_snapshot(small_url), args.snapshot_repeat))
-    if getattr(args, "benchmark_repeat", 0):
-        from . import bench_benchmark
-
-        print(f"\nPeer comparisons on the IMLS data: {args.benchmark_repeat} services per "
-              "peer group ...", flush=True)
-        bench_benchmark.report(bench_benchmark.run(workdir, args.benchmark_repeat))
     if args.import_rows:
         from . import bench_import
 
