@@ -258,6 +258,9 @@ def snapshot_panel_card(panel) -> dbc.Card:
     return dbc.Card(dbc.CardBody(body), className="panel-card h-100")
 
 
+TILES_PER_ROW = {1: 1, 2: 2, 3: 3, 4: 4, 6: 3, 7: 4, 8: 4}  # else five
+
+
 def page_body(view: DashboardView) -> list:
     """Return the page content below the filters for a computed view.
 
@@ -286,10 +289,12 @@ def page_body(view: DashboardView) -> list:
         children.append(empty_state(view.empty_message))
         return children
     if view.kpis:
-        # Five tiles a row on wide screens: the overview's ten make two full rows.
+        # Up to five tiles a row on wide screens, in full rows where the count allows: the
+        # overview's ten make two rows of five, a category page's six two rows of three.
+        wide = TILES_PER_ROW.get(len(view.kpis), 5)
         children.append(fast.dbc.Row(
             [fast.dbc.Col(kpi_tile(item, view), className="mb-3") for item in view.kpis],
-            className="kpi-row row-cols-1 row-cols-sm-2 row-cols-lg-3 row-cols-xl-5",
+            className=f"kpi-row row-cols-1 row-cols-sm-2 row-cols-lg-3 row-cols-xl-{wide}",
         ))
     elif not view.panels:
         children.append(empty_state("No categories selected, or this page has no measures for "

@@ -42,8 +42,9 @@ def _trend(key, kind, title, metrics, series, description, coverage=None):
 
 
 def _breakdown(key, kind, title, values: dict[str, float], description, parts=True):
-    rows = [{"metric": code, "label": CATALOGUE[code].label, "value": float(v),
-             "coverage": 1.0} for code, v in values.items()]
+    rows = [{"metric": code, "label": CATALOGUE[code].label, "bucket": None,
+             "period": "2024/25", "value": float(v), "coverage": 1.0}
+            for code, v in values.items()]
     frame = pd.DataFrame(rows)
     panel = Panel(key, kind, title, tuple(values), "finance", description, parts_of_whole=parts)
     data = PanelData(panel, f"{title}, 2024/25", frame, "year")

@@ -31,14 +31,12 @@ class Row:
 
 
 def panel_rows(data) -> list[Row]:
-    """Return the figures a panel draws, in the panel's measure order, then by period."""
-    frame = data.frame
-    if frame is None or len(frame) == 0:
-        return []
+    """Return the figures a panel draws, in the panel's measure order, then by period.
+
+    Read from the panel's points (the page's path builds no DataFrame)."""
     order = {m: i for i, m in enumerate(data.panel.metrics)}
     periods = {p: i for i, p in enumerate(data.periods or [])}
-    rows = [Row(m, p, float(v), float(c)) for m, p, v, c in
-            zip(frame["metric"], frame["period"], frame["value"], frame["coverage"])]
+    rows = [Row(p.metric, p.period, float(p.value), float(p.coverage)) for p in data.points]
     return sorted(rows, key=lambda r: (order.get(r.metric, 99), periods.get(r.period, 0)))
 
 
