@@ -184,8 +184,9 @@ def reported_metrics(db: Database, viewer: Viewer, service_code: str) -> dict[st
 
 
 def data_as_of(db: Database, viewer: Viewer, service_code: str) -> dt.datetime | None:
-    """Return when a service's figures were last changed: the newest committed import batch
-    holding any of them (None when it has none)."""
+    """Return when a service's figures were last changed (UTC, without a time zone, as both
+    databases store it): the newest committed import batch holding any of them (None when it
+    has none)."""
     batches = (
         select(Observation.batch_id).distinct()
         .join(Service, Observation.service_id == Service.id)
@@ -197,6 +198,8 @@ def data_as_of(db: Database, viewer: Viewer, service_code: str) -> dt.datetime |
         value = session.scalar(stmt)
     if isinstance(value, str):  # SQLite without type affinity
         value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is not None:  # PostgreSQL: the same UTC, naive
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
 
 

@@ -228,3 +228,35 @@ def test_links_in_files_use_the_public_address(demo_ctx):
     public = build_snapshot(AppContext(demo_ctx.db, config, None), ANONYMOUS, "finance",
                             {"service": code})
     assert public.link == "https://shelfmark.example.nhs.uk" + public.url
+
+
+def test_workbook_figures_equal_the_database(demo_ctx):
+    """The Excel download of the Finance page holds the figures the database holds: each
+    category's spend in the year, summed here in plain SQL from the stored months."""
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import text
+
+    from dashboard.snapshot.render import render
+
+    code = first_service(demo_ctx.db)
+    snapshot = build_snapshot(demo_ctx, ANONYMOUS, "finance", {"service": code, **YEAR})
+    book = load_workbook(io.BytesIO(render(snapshot, "xlsx").content))
+    panel = next(p for p in snapshot.panels if p.key == "expenditure-by-category")
+    sheet = next(book[n] for n in book.sheetnames if n.startswith("Expenditure by category")
+                 and book[n].max_row == len(panel.table) + 1)
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    got = {r[header.index("Measure code")]: r[header.index("Value")] for r in rows[1:]}
+    with demo_ctx.db.engine.connect() as conn:
+        stored = dict(conn.execute(text(
+            "SELECT m.code, SUM(o.value) FROM observation o JOIN metric m ON m.id = o.metric_id "
+            "JOIN service s ON s.id = o.service_id WHERE s.code = :code AND o.team = '' "
+            "AND o.period_type = 'month' AND o.period_start >= :first "
+            "AND o.period_start <= :last AND m.code LIKE 'exp\\_%' ESCAPE '\\' "
+            "GROUP BY m.code"), {"code": code, "first": dt.date(2024, 4, 1),
+                                  "last": dt.date(2025, 3, 1)}).all())
+    assert got and set(got) <= set(stored)
+    for metric, value in got.items():
+        assert value == pytest.approx(stored[metric])
