@@ -30,8 +30,8 @@ from dashboard.settings import load_config
 from dashboard.state import parse_state
 from dashboard.views import PAGE_ORDER, build_view
 from callbacks.filters import query_from_inputs
-from layouts import ids
 from tests.conftest import load_tiny
+from tests.test_app import post_update
 
 PINS = Path(__file__).resolve().parent / "pins" / "pages.json.gz"
 ALL = ["staffing", "finance", "activity", "impact"]
@@ -121,21 +121,7 @@ def view_data(view) -> dict:
 
 
 def _post(client, app, page_key, service, start, end, granularity, categories):
-    key = next(k for k in app.callback_map if f"{ids.CONTENT}.children" in k)
-    outputs = [{"id": part.split(".")[0], "property": part.split(".")[1]}
-               for part in key.strip(".").split("...")]
-    inputs = [
-        {"id": ids.SERVICE, "property": "value", "value": service},
-        {"id": ids.PERIOD_FROM, "property": "value", "value": start},
-        {"id": ids.PERIOD_TO, "property": "value", "value": end},
-        {"id": ids.GRANULARITY, "property": "value", "value": granularity},
-        {"id": ids.CATEGORIES, "property": "value", "value": categories},
-    ]
-    payload = {"output": key, "outputs": outputs, "inputs": inputs,
-               "state": [{"id": ids.PAGE_KEY, "property": "data", "value": page_key}],
-               "changedPropIds": [f"{ids.GRANULARITY}.value"]}
-    response = client.post("/_dash-update-component", data=json.dumps(payload),
-                           content_type="application/json")
+    response = post_update(client, app, service, start, end, granularity, categories, page_key)
     assert response.status_code == 200
     return response.get_json()
 
