@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 
 CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
 UNIT_LABELS = {
@@ -54,21 +56,54 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 
 def format_value(value: float | None, metric) -> str:
     """Format a metric's value with its unit, e.g. '£12,345', '1:1,730', '45.2%', '5.4 WTE'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "No data"
-    if getattr(metric, "display", "") == "one_in_n":
-        return f"1:{value:,.0f}"
-    if metric.unit == "currency":
-        decimals = 2 if abs(value) < 100 else 0
-        sign = "-" if value < 0 else ""
-        return f"{sign}{currency_symbol(metric)}{abs(value):,.{decimals}f}"
-    if metric.unit == "percent":
-        return f"{value:,.1f}%"
-    if metric.unit == "wte":
-        return f"{value:,.1f} WTE"
-    if metric.unit == "hours":
-        return f"{format_number(value)} hours"
-    return format_number(value)
+    return value_formatter(metric)(value)
+
+
+def value_formatter(metric) -> Callable[[float | None], str]:
+    """Return format_value for one metric as a function of the value alone: the unit's branch
+    is chosen once, for the long runs of values a chart's hover text formats."""
+    return _formatter(getattr(metric, "display", ""), getattr(metric, "unit", None),
+                      getattr(metric, "currency", None))
+
+
+def format_values(values, metric) -> list[str]:
+    """Return format_value of each value: a chart's hover text, for long runs of values."""
+    display, unit = getattr(metric, "display", ""), getattr(metric, "unit", None)
+    fixed = _FIXED.get("one_in_n" if display == "one_in_n" else unit)
+    if fixed is not None:  # one format for every size: str.format, no call of ours per value
+        return [fixed(v) if v is not None and v == v else "No data" for v in values]
+    return list(map(value_formatter(metric), values))
+
+
+# The units whose values are formatted the same way whatever their size (as _formatter does).
+_FIXED = {"one_in_n": "1:{:,.0f}".format, "percent": "{:,.1f}%".format,
+          "wte": "{:,.1f} WTE".format}
+
+
+@functools.lru_cache(maxsize=64)
+def _formatter(display: str, unit: str | None,
+               currency: str | None) -> Callable[[float | None], str]:
+    def missing(value) -> bool:
+        return value is None or (isinstance(value, float) and math.isnan(value))
+
+    if display == "one_in_n":
+        return lambda v: "No data" if missing(v) else f"1:{v:,.0f}"
+    if unit == "currency":
+        symbol = CURRENCY_SYMBOLS.get(currency or "GBP", "")
+
+        def money(v):
+            if missing(v):
+                return "No data"
+            size = abs(v)
+            return (f"{'-' if v < 0 else ''}{symbol}{size:,.{2 if size < 100 else 0}f}")
+        return money
+    if unit == "percent":
+        return lambda v: "No data" if missing(v) else f"{v:,.1f}%"
+    if unit == "wte":
+        return lambda v: "No data" if missing(v) else f"{v:,.1f} WTE"
+    if unit == "hours":
+        return lambda v: "No data" if missing(v) else f"{format_number(v)} hours"
+    return lambda v: "No data" if missing(v) else format_number(v)
 
 
 def format_change(pct: float | None) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -128,6 +129,11 @@ class Observation(Base):
         # Cross-service reads (benchmarking, national totals) go metric-first.
         Index("ix_observation_metric_period", "metric_id", "period_type", "period_start"),
         Index("ix_observation_batch", "batch_id"),
+        # What a service reports (measures, period types, first and last month): read from
+        # this index alone, without visiting the table (queries.service_summary).
+        Index("ix_observation_reported", "service_id", "metric_id", "period_type",
+              "period_start", sqlite_where=text("value IS NOT NULL"),
+              postgresql_where=text("value IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

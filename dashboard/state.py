@@ -127,7 +127,7 @@ def resolve_period(state: ViewState, extent: tuple[dt.date, dt.date] | None,
 
 
 def month_options(extent: tuple[dt.date, dt.date] | None,
-                  state: ViewState | None = None) -> list[dt.date]:
+                  chosen: tuple[dt.date | None, ...] = ()) -> list[dt.date]:
     """List the months a period picker offers, oldest first: the data's months plus the chosen
     ones (a period outside the data stays selected, and the page says it has no figures)."""
     months = set()
@@ -136,8 +136,7 @@ def month_options(extent: tuple[dt.date, dt.date] | None,
         while current <= last:
             months.add(current)
             current = add_months(current, 1)
-    if state is not None:
-        months.update(m for m in (state.start, state.end) if m)
+    months.update(m for m in chosen if m)
     return sorted(months)
 
 

@@ -10,7 +10,7 @@ from dash import dcc, html
 from dashboard.figures import CONFIG, make_panel_figure, make_sparkline
 from dashboard.formatting import change_text, format_value
 from dashboard.periods import GRANULARITY_LABELS, month_key, month_label
-from dashboard.snapshot.describe import panel_alt_text, rows_markdown
+from dashboard.snapshot.describe import panel_alt_text, panel_rows, rows_markdown
 from dashboard.state import DASHBOARD_CATEGORIES, month_options
 from dashboard.views import PAGE_ORDER, DashboardView, KpiView, PanelData, page_spec
 
@@ -95,11 +95,15 @@ def _month_texts(month) -> tuple[str, str]:
 
 def month_dropdown_options(view: DashboardView) -> list[dict]:
     """Return the period pickers' options: the data's months plus any chosen outside them."""
-    options = []
-    for month in month_options(view.extent, view.state):
-        label, value = _month_texts(month)
-        options.append({"label": label, "value": value})
-    return options
+    return list(_month_dropdown_options(view.extent, view.state.start, view.state.end))
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_dropdown_options(extent, start, end) -> tuple[dict, ...]:
+    # A worker sees few distinct (extent, chosen months): each list is made once. The option
+    # dicts are shared between calls, so nothing may change them in place.
+    return tuple({"label": label, "value": value}
+                 for label, value in map(_month_texts, month_options(extent, (start, end))))
 
 
 def _month_picker(component_id: str, label: str, options: list[dict], month) -> dbc.Col:
@@ -235,8 +239,9 @@ def panel_card(data: PanelData) -> dbc.Card:
         body = [fast.html.H3(data.panel.title, className="panel-title"),
                 empty_state(data.empty_message, "bi-bar-chart"), caption]
     else:
+        rows = panel_rows(data)
         body = accessible_graph(make_panel_figure(data), f"panel-{data.panel.key}",
-                                panel_alt_text(data), rows_markdown(data))
+                                panel_alt_text(data, rows), rows_markdown(data, rows))
         body.insert(1, caption)
         body += [fast.html.P(note, className="panel-note") for note in data.notes]
     return fast.dbc.Card(fast.dbc.CardBody(body), className="panel-card h-100")

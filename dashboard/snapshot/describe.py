@@ -7,12 +7,15 @@ never differ between screen and download. Captions claim only what the figures s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..catalogue import CATALOGUE
-from ..formatting import format_value, share_text
+from ..formatting import format_value, share_text, value_formatter
+
+if TYPE_CHECKING:
+    from ..views import Point
 
 TABLE_COLUMNS = ("Measure", "Measure code", "Period", "Value", "Unit", "Share of total",
                  "Share of period reported")
@@ -20,24 +23,13 @@ KIND_WORDS = {"breakdown": "Bar chart", "shares": "Bar chart", "trend": "Line ch
               "stacked": "Stacked bar chart", "ratio": "Line chart"}
 
 
-@dataclass(frozen=True)
-class Row:
-    """One drawn figure: a measure in a period."""
-
-    metric: str
-    period: str
-    value: float
-    coverage: float
-
-
-def panel_rows(data) -> list[Row]:
-    """Return the figures a panel draws, in the panel's measure order, then by period.
-
-    Read from the panel's points (the page's path builds no DataFrame)."""
+def panel_rows(data) -> list[Point]:
+    """Return the figures a panel draws, in the panel's measure order, then by period: its
+    points (views.Point: metric, period, value, coverage ...), which the page's path reads
+    as they are (no DataFrame, no copy)."""
     order = {m: i for i, m in enumerate(data.panel.metrics)}
     periods = {p: i for i, p in enumerate(data.periods or [])}
-    rows = [Row(p.metric, p.period, float(p.value), float(p.coverage)) for p in data.points]
-    return sorted(rows, key=lambda r: (order.get(r.metric, 99), periods.get(r.period, 0)))
+    return sorted(data.points, key=lambda r: (order.get(r.metric, 99), periods.get(r.period, 0)))
 
 
 def _is_breakdown(data) -> bool:
@@ -75,16 +67,18 @@ def _unit(metric) -> str:
             "hours": "hours"}.get(metric.unit, metric.unit)
 
 
-def _extremes(rows: list[Row]) -> tuple[Row, Row]:
+def _extremes(rows: list[Point]) -> tuple[Point, Point]:
     lowest = min(rows, key=lambda r: r.value)
     highest = max(rows, key=lambda r: r.value)
     return lowest, highest
 
 
-def panel_alt_text(data) -> str:
-    """Describe a chart for someone who cannot see it: kind, title and the figures' shape."""
+def panel_alt_text(data, rows: list[Point] | None = None) -> str:
+    """Describe a chart for someone who cannot see it: kind, title and the figures' shape.
+
+    `rows` are the panel's panel_rows, where the caller has them already."""
     kind = KIND_WORDS.get(data.panel.kind, "Chart")
-    rows = panel_rows(data)
+    rows = panel_rows(data) if rows is None else rows
     if not rows:
         return f"{kind}: {data.title}. {data.empty_message or 'No figures.'}"
     parts = [f"{kind}: {data.title}."]
@@ -99,7 +93,7 @@ def panel_alt_text(data) -> str:
             items.append(text)
         parts.append("; ".join(items) + ".")
     else:
-        by_metric: dict[str, list[Row]] = {}
+        by_metric: dict[str, list[Point]] = {}
         for r in rows:
             by_metric.setdefault(r.metric, []).append(r)
         for code, series in by_metric.items():
@@ -194,9 +188,11 @@ def _cell(column: str, value, code) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def rows_markdown(data) -> str:
-    """Return the figures a panel draws as a Markdown table (the page's "show data")."""
-    rows = panel_rows(data)
+def rows_markdown(data, rows: list[Point] | None = None) -> str:
+    """Return the figures a panel draws as a Markdown table (the page's "show data").
+
+    `rows` are the panel's panel_rows, where the caller has them already."""
+    rows = panel_rows(data) if rows is None else rows
     if not rows:
         return data.empty_message or "No figures."
     total = sum(r.value for r in rows) if _is_breakdown(data) and data.panel.parts_of_whole \
@@ -204,11 +200,19 @@ def rows_markdown(data) -> str:
     header = ["Measure", "Period", "Value"] + (["Share"] if total else []) + \
         ["Share of period reported"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    named: dict[str, tuple] = {}  # metric code -> (escaped label, value formatter)
     for r in rows:
-        metric = CATALOGUE[r.metric]
-        cells = [metric.label, r.period, format_value(r.value, metric)]
-        if total:
-            cells.append(share_text(r.value, total))
-        cells.append(f"{r.coverage:.0%}")
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        found = named.get(r.metric)
+        if found is None:
+            metric = CATALOGUE[r.metric]
+            found = named[r.metric] = (_escape(metric.label), value_formatter(metric))
+        label, formatted = found
+        share = f" | {share_text(r.value, total)}" if total else ""
+        lines.append(f"| {label} | {_escape(r.period)} | {_escape(formatted(r.value))}{share} "
+                     f"| {r.coverage:.0%} |")
     return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    """Keep a Markdown table cell one cell: a | inside it is escaped."""
+    return text.replace("|", "\\|") if "|" in text else text

@@ -1,0 +1,121 @@
+"""The page callback's fast paths give what the plain code gives: one formatter per unit,
+the shared chart template left untouched, cached period-picker options and the index the
+service summary reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboard import figures, queries
+from dashboard.catalogue import CATALOGUE
+from dashboard.formatting import format_value, format_values, value_formatter
+from dashboard.state import month_options, parse_state
+from dashboard.views import PAGE_ORDER, build_view
+from layouts.components import month_dropdown_options, page_body
+
+# One metric of each way of formatting: 1:N, currency, percent, WTE, hours, counts.
+KINDS = {}
+for metric in CATALOGUE.all():
+    code = metric.code
+    key = (getattr(metric, "display", ""), metric.unit, getattr(metric, "currency", None))
+    KINDS.setdefault(key, code)
+
+values = st.one_of(st.none(), st.just(math.nan),
+                   st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+                   st.integers(min_value=-10**9, max_value=10**9).map(float))
+
+
+def _plain_format(value, metric) -> str:
+    """format_value as it was written before the per-unit formatters: the reference."""
+    from dashboard.formatting import currency_symbol, format_number
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "No data"
+    if getattr(metric, "display", "") == "one_in_n":
+        return f"1:{value:,.0f}"
+    if metric.unit == "currency":
+        decimals = 2 if abs(value) < 100 else 0
+        sign = "-" if value < 0 else ""
+        return f"{sign}{currency_symbol(metric)}{abs(value):,.{decimals}f}"
+    if metric.unit == "percent":
+        return f"{value:,.1f}%"
+    if metric.unit == "wte":
+        return f"{value:,.1f} WTE"
+    if metric.unit == "hours":
+        return f"{format_number(value)} hours"
+    return format_number(value)
+
+
+def test_every_kind_of_unit_is_covered():
+    units = {unit for _, unit, _ in KINDS}
+    assert {"currency", "percent", "wte", "hours", "count"} <= units
+    assert any(display == "one_in_n" for display, _, _ in KINDS)
+
+
+@given(st.lists(values, max_size=12))
+def test_formatters_agree_with_the_plain_rule(run):
+    for code in KINDS.values():
+        metric = CATALOGUE[code]
+        expected = [_plain_format(v, metric) for v in run]
+        assert [format_value(v, metric) for v in run] == expected
+        assert [value_formatter(metric)(v) for v in run] == expected
+        assert format_values(run, metric) == expected
+
+
+def test_pages_leave_the_shared_template_untouched(demo_ctx):
+    before = figures.TEMPLATE.to_plotly_json()
+    seen = set()
+    for page in PAGE_ORDER:
+        view = build_view(demo_ctx.db, queries.ANONYMOUS, demo_ctx.config, page, parse_state({}))
+        page_body(view)
+        for panel in view.panels:
+            if panel.points:
+                fig = figures.make_panel_figure(panel)
+                seen.add(id(fig["layout"]["template"]))
+                presented = figures.presentation_figure(fig)
+                presented["layout"]["template"]["layout"]["font"]["size"] = 99
+    assert seen == {id(figures._TEMPLATE_JSON)}  # one template, shared
+    assert figures._TEMPLATE_JSON == before  # and never changed, even by a re-themed copy
+
+
+def test_period_options_are_cached_but_not_shared_lists(demo_ctx):
+    view = build_view(demo_ctx.db, queries.ANONYMOUS, demo_ctx.config, "overview",
+                      parse_state({}))
+    first = month_dropdown_options(view)
+    assert [o["value"] for o in first] == [f"{m:%Y-%m}" for m in month_options(view.extent)]
+    first.append({"label": "changed", "value": "changed"})
+    again = month_dropdown_options(view)
+    assert again is not first and again == first[:-1]
+
+
+def test_chosen_months_outside_the_data_are_offered():
+    extent = (dt.date(2024, 4, 1), dt.date(2024, 6, 1))
+    assert month_options(extent, (dt.date(2020, 1, 1), None)) == [
+        dt.date(2020, 1, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)]
+
+
+def test_service_summary_reads_the_reported_index(demo_db):
+    """The summary's walk over a service's figures reads the partial index of figures with
+    a value (SQLite's plan; PostgreSQL chooses by its statistics), never the whole table."""
+    if demo_db.dialect != "sqlite":
+        with demo_db.engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_observation_reported'"
+            ).scalar()
+        assert found is not None and "WHERE (value IS NOT NULL)" in found
+        return
+    statement = queries._summary_statement(queries.ANONYMOUS)
+    compiled = statement.compile(dialect=demo_db.engine.dialect)
+    code = queries.first_service_code(demo_db, queries.ANONYMOUS)
+    params = compiled.construct_params({"code": code})
+    with demo_db.engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled),
+            tuple(params[name] for name in compiled.positiontup)).all()
+    details = [row[-1] for row in plan]
+    assert any("ix_observation_reported" in d for d in details), details
+    assert not any(d.startswith("SCAN observation") for d in details), details
