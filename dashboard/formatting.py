@@ -68,16 +68,19 @@ def value_formatter(metric) -> Callable[[float | None], str]:
 
 def format_values(values, metric) -> list[str]:
     """Return format_value of each value: a chart's hover text, for long runs of values."""
-    display, unit = getattr(metric, "display", ""), getattr(metric, "unit", None)
-    fixed = _FIXED.get("one_in_n" if display == "one_in_n" else unit)
+    fixed = _FIXED.get(_fixed_key(getattr(metric, "display", ""), getattr(metric, "unit", None)))
     if fixed is not None:  # one format for every size: str.format, no call of ours per value
         return [fixed(v) if v is not None and v == v else "No data" for v in values]
     return list(map(value_formatter(metric), values))
 
 
-# The units whose values are formatted the same way whatever their size (as _formatter does).
+# The units whose values are formatted the same way whatever their size.
 _FIXED = {"one_in_n": "1:{:,.0f}".format, "percent": "{:,.1f}%".format,
           "wte": "{:,.1f} WTE".format}
+
+
+def _fixed_key(display: str, unit: str | None) -> str | None:
+    return "one_in_n" if display == "one_in_n" else unit
 
 
 @functools.lru_cache(maxsize=64)
@@ -86,8 +89,9 @@ def _formatter(display: str, unit: str | None,
     def missing(value) -> bool:
         return value is None or (isinstance(value, float) and math.isnan(value))
 
-    if display == "one_in_n":
-        return lambda v: "No data" if missing(v) else f"1:{v:,.0f}"
+    fixed = _FIXED.get(_fixed_key(display, unit))
+    if fixed is not None:
+        return lambda v: "No data" if missing(v) else fixed(v)
     if unit == "currency":
         symbol = CURRENCY_SYMBOLS.get(currency or "GBP", "")
 
@@ -97,10 +101,6 @@ def _formatter(display: str, unit: str | None,
             size = abs(v)
             return (f"{'-' if v < 0 else ''}{symbol}{size:,.{2 if size < 100 else 0}f}")
         return money
-    if unit == "percent":
-        return lambda v: "No data" if missing(v) else f"{v:,.1f}%"
-    if unit == "wte":
-        return lambda v: "No data" if missing(v) else f"{v:,.1f} WTE"
     if unit == "hours":
         return lambda v: "No data" if missing(v) else f"{format_number(v)} hours"
     return lambda v: "No data" if missing(v) else format_number(v)

@@ -183,9 +183,9 @@ def _cell(column: str, value, code) -> str:
             return f"{number:+.1f}%" if column.startswith("Change") else f"{number:.0f}%"
         if column.startswith(COUNT_COLUMNS) or code not in CATALOGUE:
             return f"{number:,.0f}" if number.is_integer() else f"{number:,.3g}"
-        return format_value(number, CATALOGUE[code]).replace("|", "\\|")
+        return _escape(format_value(number, CATALOGUE[code]))
     text = str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _escape(text).replace("\n", " ")
 
 
 def rows_markdown(data, rows: list[Point] | None = None) -> str:
