@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 GRANULARITIES = ("month", "quarter", "year")
@@ -66,6 +67,7 @@ def bucket_from_number(number: int, granularity: str, start_month: int) -> dt.da
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+@functools.lru_cache(maxsize=4096)  # a page labels the same few hundred buckets each call
 def period_label(start: dt.date, granularity: str, start_month: int) -> str:
     """Label a bucket: 'Apr 2023', '2023/24 Q1' or '2023/24'."""
     if granularity == "month":
@@ -103,15 +105,22 @@ class PeriodRange:
 
     def label(self, start_month: int) -> str:
         """Describe the range in words, using financial years where it is whole years."""
-        if self.start.month == start_month and self.months % 12 == 0:
-            first = fy_year(self.start, start_month)
-            last = fy_year(self.end, start_month)
-            if first == last:
-                return fy_label(first, start_month)
-            return f"{fy_label(first, start_month)} to {fy_label(last, start_month)}"
-        first = month_label(self.start)
-        last = month_label(self.end)
-        return first if first == last else f"{first} to {last}"
+        return range_label(self.start, self.end, start_month)
+
+
+@functools.lru_cache(maxsize=1024)
+def range_label(start: dt.date, end: dt.date, start_month: int) -> str:
+    """Describe the months `start` to `end` in words (PeriodRange.label)."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if start.month == start_month and months % 12 == 0:
+        first = fy_year(start, start_month)
+        last = fy_year(end, start_month)
+        if first == last:
+            return fy_label(first, start_month)
+        return f"{fy_label(first, start_month)} to {fy_label(last, start_month)}"
+    first = month_label(start)
+    last = month_label(end)
+    return first if first == last else f"{first} to {last}"
 
 
 def financial_year_range(year: int, start_month: int) -> PeriodRange:

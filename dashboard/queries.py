@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -255,37 +256,72 @@ def _summary_statement(viewer: Viewer):
     return union_all(service, reported)
 
 
+@functools.lru_cache(maxsize=16)
+def _summary_sql(viewer: Viewer, dialect) -> tuple[str, Any]:
+    """Compile the summary statement for a dialect once: its SQL and how to order its
+    parameters (the names in order for a positional driver, None for a named one)."""
+    compiled = _summary_statement(viewer).compile(dialect=dialect)
+    defaults = compiled.construct_params({"code": ""})
+    names = tuple(compiled.positiontup) if compiled.positional else None
+    return compiled.string, (names, defaults)
+
+
+def _as_date(value) -> dt.date | None:
+    """A date as the driver gives it: a date (psycopg) or ISO text (SQLite)."""
+    return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def service_summary(db: Database, viewer: Viewer, code: str) -> ServiceSummary | None:
     """Return a service with its extent and reported metrics in one statement, or None.
 
-    The extent and reported metrics are those of data_extent and reported_metrics.
+    The extent and reported metrics are those of data_extent and reported_metrics. The page
+    callback runs this first on every filter change, so it runs on the driver's cursor:
+    SQLAlchemy compiles the statement once per dialect, and the few values the driver gives
+    in its own form (SQLite's text dates, JSON text and 0/1 booleans) are converted here.
     """
-    with db.engine.connect() as conn:  # Core rows: no ORM bookkeeping
-        rows = conn.execute(_summary_statement(viewer), {"code": code}).all()
+    sql, (names, defaults) = _summary_sql(viewer, db.engine.dialect)
+    params = {**defaults, "code": code}
+    with db.engine.connect() as conn:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, params if names is None else [params[n] for n in names])
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
     own = [row for row in rows if row[0] is not None]
     if not own:
         return None
     (service_id, code, name, sector, org_type, region, parent_org, population, unit,
      attributes, source_code, source_name, synthetic, public) = own[0][:14]
+    if isinstance(attributes, (str, bytes)):  # JSON as text (SQLite)
+        attributes = json.loads(attributes)
     info = ServiceInfo(code=code, name=name, sector=sector, org_type=org_type, region=region,
-                       parent_org=parent_org, population=population, population_unit=unit,
-                       attributes=dict(attributes or {}), source_code=source_code,
-                       source_name=source_name, synthetic=synthetic, public=public)
+                       parent_org=parent_org,
+                       population=None if population is None else float(population),
+                       population_unit=unit, attributes=dict(attributes or {}),
+                       source_code=source_code, source_name=source_name,
+                       synthetic=bool(synthetic), public=bool(public))
     reported: dict[str, set[str]] = {}
     metric_ids: dict[str, int] = {}
     first = last = last_type = None
-    pairs = sorted(row[14:] for row in rows if row[0] is None)
-    for metric_id, metric, period_type, earliest, latest in pairs:
-        reported.setdefault(metric, set()).add(period_type)
-        metric_ids[metric] = metric_id
-        first = earliest if first is None else min(first, earliest)
+    # Months compare as the driver gives them (dates, or ISO text in SQLite); only the first
+    # and the last become dates.
+    for metric_id, metric, period_type, earliest, latest in sorted(
+            row[14:] for row in rows if row[0] is None):
+        types = reported.get(metric)
+        if types is None:
+            types = reported[metric] = set()
+            metric_ids[metric] = metric_id
+        types.add(period_type)
+        if first is None or earliest < first:
+            first = earliest
         # The last figure may be a quarter or a year: the extent runs to the month it ends.
         # Where figures of several types start in the last month, the first by metric id
         # and type says how long it is (as data_extent's lookup finds it in SQLite).
         if last is None or latest > last:
             last, last_type = latest, period_type
     extent = None if first is None else (
-        first, add_months(last, MONTHS_IN.get(last_type, 1) - 1))
+        _as_date(first), add_months(_as_date(last), MONTHS_IN.get(last_type, 1) - 1))
     return ServiceSummary(info, service_id, extent, reported, metric_ids)
 
 

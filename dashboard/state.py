@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
@@ -40,7 +41,7 @@ class ViewState:
             params["categories"] = ",".join(self.categories) or "none"
         return "?" + urlencode(params)
 
-    @property
+    @functools.cached_property  # frozen: worked out once, read many times per page
     def period(self) -> PeriodRange | None:
         if self.start and self.end:
             return PeriodRange(self.start, self.end)

@@ -8,6 +8,7 @@ exports render.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -395,12 +396,18 @@ class DashboardView:
     @property
     def comparison_period(self) -> PeriodRange | None:
         period = self.state.period
-        return period.shifted(-comparison_shift(period)) if period else None
+        return comparison_period(period) if period else None
 
     @property
     def comparison_label(self) -> str:
         earlier = self.comparison_period
         return earlier.label(self.fy_start_month) if earlier else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def comparison_period(period: PeriodRange) -> PeriodRange:
+    """Return the period a period is compared with (see comparison_shift)."""
+    return period.shifted(-comparison_shift(period))
 
 
 def comparison_shift(period: PeriodRange) -> int:
@@ -412,7 +419,8 @@ def comparison_shift(period: PeriodRange) -> int:
     return 12 * max(1, -(-period.months // 12))
 
 
-def bucket_starts(period: PeriodRange, granularity: str, fy_start: int) -> list[dt.date]:
+@functools.lru_cache(maxsize=1024)
+def bucket_starts(period: PeriodRange, granularity: str, fy_start: int) -> tuple[dt.date, ...]:
     """List the start of every month, quarter or financial year that the period touches."""
     step = MONTHS_IN[granularity]
     current = bucket_start(period.start, granularity, fy_start)
@@ -420,7 +428,14 @@ def bucket_starts(period: PeriodRange, granularity: str, fy_start: int) -> list[
     while current <= period.end:
         starts.append(current)
         current = add_months(current, step)
-    return starts
+    return tuple(starts)
+
+
+@functools.lru_cache(maxsize=1024)
+def bucket_labels(period: PeriodRange, granularity: str, fy_start: int) -> tuple[str, ...]:
+    """Label every bucket the period touches (a trend's axis, gaps included)."""
+    return tuple(period_label(b, granularity, fy_start)
+                 for b in bucket_starts(period, granularity, fy_start))
 
 
 def history_months(period: PeriodRange, granularity: str, fy_start: int) -> PeriodRange:
@@ -460,7 +475,7 @@ def page_reads(kpi_codes, panels: list[tuple[Panel, str]], period: PeriodRange,
     totals = catalogue.stored_codes_for([
         *kpi_codes, *(m for p, _ in panels if p.kind in ("breakdown", "shares")
                       for m in p.metrics)])
-    comparison = period.shifted(-comparison_shift(period))
+    comparison = comparison_period(period)
     reads = [queries.Read("range", period, tuple(totals)),
              queries.Read("range", comparison, tuple(kpi_stored)),
              queries.Read(granularity, history_months(period, granularity, fy_start),
@@ -577,7 +592,7 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
         trends[read.granularity] = series(codes, cells, read.granularity)
     when = view.period_label
     for panel, grain in panels:
-        periods = [label(b, grain) for b in bucket_starts(period, grain, fy_start)]
+        periods = bucket_labels(period, grain, fy_start)
         if panel.kind in ("breakdown", "shares"):
             points = [Point(code, None, value, coverage, when, catalogue[code].label)
                       for code in panel.metrics if now_values.get(code)

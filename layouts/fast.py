@@ -18,56 +18,67 @@ from dash import html as _html
 
 _META = ("_prop_names", "_valid_wildcard_attributes", "available_properties",
          "available_wildcard_properties")
-_classes: dict[type, tuple[dict, frozenset]] = {}
+_builders: dict[type, object] = {}
 
 
-def _describe(cls) -> tuple[dict, frozenset]:
-    described = _classes.get(cls)
-    if described is None:
-        sample = cls()  # built the normal way, once per class
-        meta = {name: getattr(sample, name) for name in _META}
-        described = _classes[cls] = (meta, frozenset(meta["_prop_names"]))
-    return described
-
-
-def make(cls, children=None, **props):
-    """Return `cls(children, **props)`, built without the constructor's per-call checks.
+def builder(cls):
+    """Return a function building `cls(children, **props)` without the constructor's per-call
+    checks: the class's prop lists are read once, from one instance built the normal way.
 
     Unknown prop names raise TypeError as the constructor does; the other checks (ids,
     components in props other than children) are the caller's.
     """
-    meta, names = _describe(cls)
-    if not names.issuperset(props):
-        wildcards = tuple(meta["_valid_wildcard_attributes"])  # data-*, aria-* on html
+    build = _builders.get(cls)
+    if build is not None:
+        return build
+    sample = cls()  # built the normal way, once per class
+    meta = {name: getattr(sample, name) for name in _META}
+    names = frozenset(meta["_prop_names"])
+    wildcards = tuple(meta["_valid_wildcard_attributes"])  # data-*, aria-* on html
+    new = object.__new__
+
+    def refuse_unknown(props) -> None:
         unknown = ", ".join(sorted(p for p in set(props) - names
                                    if not (wildcards and p.startswith(wildcards))))
         if unknown:
             raise TypeError(f"{cls.__name__} received unexpected keyword arguments: {unknown}")
-    component = object.__new__(cls)
-    state = component.__dict__
-    state.update(meta)
+
     if "children" in names:
-        state["children"] = children
-    elif children is not None:
-        raise TypeError(f"{cls.__name__} takes no children")
-    state.update(props)
-    return component
+        def build(children=None, **props):
+            if not names.issuperset(props):
+                refuse_unknown(props)
+            component = new(cls)
+            component.__dict__.update(meta, children=children, **props)
+            return component
+    else:
+        def build(children=None, **props):
+            if not names.issuperset(props):
+                refuse_unknown(props)
+            if children is not None:
+                raise TypeError(f"{cls.__name__} takes no children")
+            component = new(cls)
+            component.__dict__.update(meta, **props)
+            return component
+
+    build.__name__ = build.__qualname__ = cls.__name__
+    build.__doc__ = f"Build {cls.__module__}.{cls.__name__} with layouts.fast.builder."
+    _builders[cls] = build
+    return build
+
+
+def make(cls, children=None, **props):
+    """Return `cls(children, **props)`, built without the constructor's per-call checks."""
+    return builder(cls)(children, **props)
 
 
 class _Namespace:
-    """Give `namespace.Name(...)` for the components of a module, built by `make`."""
+    """Give `namespace.Name(...)` for the components of a module, built by `builder`."""
 
     def __init__(self, module):
         self._module = module
 
     def __getattr__(self, name: str):
-        cls = getattr(self._module, name)
-
-        def build(children=None, **props):
-            return make(cls, children, **props)
-
-        build.__name__ = build.__qualname__ = name
-        build.__doc__ = f"Build {self._module.__name__}.{name} with layouts.fast.make."
+        build = builder(getattr(self._module, name))
         setattr(self, name, build)
         return build
 

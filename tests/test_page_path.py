@@ -119,3 +119,28 @@ def test_service_summary_reads_the_reported_index(demo_db):
     details = [row[-1] for row in plan]
     assert any("ix_observation_reported" in d for d in details), details
     assert not any(d.startswith("SCAN observation") for d in details), details
+
+
+def test_service_summary_gives_what_the_plain_reads_give(tiny_db):
+    """The summary runs on the driver's cursor; every service's summary (one with attributes
+    and a population, one with no figures, one stored by year) equals the ORM's reads of the
+    service, its extent and its reported measures, on SQLite and PostgreSQL."""
+    from dashboard.models import Service
+
+    with tiny_db.session() as session:
+        service = session.query(Service).filter_by(code="TINY1").one()
+        service.attributes = {"trust": "Alpha NHS Trust", "beds": 420, "sites": ["A", "B"]}
+    codes = [s.code for s in queries.list_services(tiny_db, queries.ANONYMOUS)]
+    assert {"TINY1", "TINY2", "PUB1"} <= set(codes)
+    for code in codes:
+        summary = queries.service_summary(tiny_db, queries.ANONYMOUS, code)
+        assert summary.service == queries.get_service(tiny_db, queries.ANONYMOUS, code)
+        assert summary.extent == queries.data_extent(tiny_db, queries.ANONYMOUS, code)
+        assert summary.reported == queries.reported_metrics(tiny_db, queries.ANONYMOUS, code)
+        assert set(summary.metric_ids) == set(summary.reported)
+        if summary.extent is not None:
+            assert all(type(day) is dt.date for day in summary.extent)
+    first = queries.service_summary(tiny_db, queries.ANONYMOUS, "TINY1").service
+    assert first.attributes["sites"] == ["A", "B"] and first.synthetic is True
+    assert isinstance(first.population, float)
+    assert queries.service_summary(tiny_db, queries.ANONYMOUS, "NOPE") is None
