@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -86,7 +85,8 @@ def _derive(metric: DerivedDef, cells: dict[str, dict]) -> dict:
 class Kpi:
     """A headline figure with its comparison against the same period a year earlier.
 
-    The comparison's properties are worked out once per KPI (a tile reads them many times).
+    The comparison (previous_incomplete, change, change_pct, direction, assessment) is worked
+    out once, when the KPI is made: a tile reads it many times.
     """
 
     code: str
@@ -97,43 +97,34 @@ class Kpi:
     higher_is_better: bool | None
     previous_coverage: float | None = None
     is_total: bool = False  # a sum over time, which an incomplete period understates
+    # Whether the earlier period is too incomplete to compare a total with.
+    previous_incomplete: bool = field(init=False, repr=False, compare=False)
+    change: float | None = field(init=False, repr=False, compare=False)
+    change_pct: float | None = field(init=False, repr=False, compare=False)
+    # 'up', 'down' or 'flat' (within 0.5%), or None with nothing to compare.
+    direction: str | None = field(init=False, repr=False, compare=False)
+    # 'good', 'bad' or 'neutral' from the direction and whether higher is better.
+    assessment: str = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property
-    def previous_incomplete(self) -> bool:
-        """Return whether the earlier period is too incomplete to compare a total with."""
-        if not self.is_total or self.previous is None:
-            return False
-        return (self.previous_coverage or 0) < (self.coverage or 0) - 1e-9
-
-    @functools.cached_property
-    def change(self) -> float | None:
-        if self.value is None or self.previous is None or self.previous_incomplete:
-            return None
-        return self.value - self.previous
-
-    @functools.cached_property
-    def change_pct(self) -> float | None:
-        if self.change is None or not self.previous:
-            return None
-        return self.change / abs(self.previous) * 100.0
-
-    @functools.cached_property
-    def direction(self) -> str | None:
-        """Return 'up', 'down' or 'flat' (within 0.5%), or None with nothing to compare."""
-        if self.change is None:
-            return None
-        pct = self.change_pct
-        if pct is not None and abs(pct) < 0.5 or self.change == 0:
-            return "flat"
-        return "up" if self.change > 0 else "down"
-
-    @functools.cached_property
-    def assessment(self) -> str:
-        """Return 'good', 'bad' or 'neutral' from the direction and whether higher is better."""
-        if self.direction in (None, "flat") or self.higher_is_better is None:
-            return "neutral"
-        improved = (self.direction == "up") == self.higher_is_better
-        return "good" if improved else "bad"
+    def __post_init__(self):
+        incomplete = (self.is_total and self.previous is not None
+                      and (self.previous_coverage or 0) < (self.coverage or 0) - 1e-9)
+        change = pct = direction = None
+        if self.value is not None and self.previous is not None and not incomplete:
+            change = self.value - self.previous
+            pct = change / abs(self.previous) * 100.0 if self.previous else None
+            if pct is not None and abs(pct) < 0.5 or change == 0:
+                direction = "flat"
+            else:
+                direction = "up" if change > 0 else "down"
+        if direction in (None, "flat") or self.higher_is_better is None:
+            assessment = "neutral"
+        else:
+            assessment = "good" if (direction == "up") == self.higher_is_better else "bad"
+        for name, value in (("previous_incomplete", incomplete), ("change", change),
+                            ("change_pct", pct), ("direction", direction),
+                            ("assessment", assessment)):
+            object.__setattr__(self, name, value)
 
 
 def kpis(codes, current: pd.DataFrame, previous: pd.DataFrame,

@@ -16,6 +16,22 @@ DASHBOARD_CATEGORIES = ("staffing", "finance", "activity", "impact")
 SERVICE_CODE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # a service code as links carry it (fullmatch)
 
 
+class _worked_out_once:
+    """A property of a frozen state, worked out on first read and kept in the instance
+    (functools.cached_property without the lock Python 3.11 takes on every first read)."""
+
+    def __init__(self, func):
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
+
 @dataclass(frozen=True)
 class ViewState:
     """What the user is looking at: service, months, granularity and categories."""
@@ -29,6 +45,10 @@ class ViewState:
 
     def to_query(self) -> str:
         """Serialise to a URL query string (with the leading '?')."""
+        return self._query
+
+    @_worked_out_once
+    def _query(self) -> str:
         params = {}
         if self.service:
             params["service"] = self.service
@@ -41,7 +61,7 @@ class ViewState:
             params["categories"] = ",".join(self.categories) or "none"
         return "?" + urlencode(params)
 
-    @functools.cached_property  # frozen: worked out once, read many times per page
+    @_worked_out_once
     def period(self) -> PeriodRange | None:
         if self.start and self.end:
             return PeriodRange(self.start, self.end)
