@@ -41,6 +41,8 @@ def format_number(value: float | None, decimals: int | None = None) -> str:
             decimals = 1
         else:
             decimals = 2 if magnitude < 1 else 1
+    if -999.0 < value < 999.0:  # no thousands to separate: the cheaper format
+        return f"{value:.{decimals}f}"
     return f"{value:,.{decimals}f}"
 
 
@@ -74,9 +76,19 @@ def format_values(values, metric) -> list[str]:
     return list(map(value_formatter(metric), values))
 
 
+def _grouped(pattern: str) -> Callable[[float], str]:
+    """Return pattern.format for one number with a thousands separator (pattern's ","),
+    skipping the separator below a thousand, where it writes nothing and costs the most."""
+    small, large = pattern.replace(",", "", 1).format, pattern.format
+
+    def formatted(value: float) -> str:
+        return small(value) if -999.0 < value < 999.0 else large(value)
+    return formatted
+
+
 # The units whose values are formatted the same way whatever their size.
-_FIXED = {"one_in_n": "1:{:,.0f}".format, "percent": "{:,.1f}%".format,
-          "wte": "{:,.1f} WTE".format}
+_FIXED = {"one_in_n": _grouped("1:{:,.0f}"), "percent": _grouped("{:,.1f}%"),
+          "wte": _grouped("{:,.1f} WTE")}
 
 
 def _fixed_key(display: str, unit: str | None) -> str | None:
@@ -99,7 +111,11 @@ def _formatter(display: str, unit: str | None,
             if missing(v):
                 return "No data"
             size = abs(v)
-            return (f"{'-' if v < 0 else ''}{symbol}{size:,.{2 if size < 100 else 0}f}")
+            if size < 100:
+                return f"{'-' if v < 0 else ''}{symbol}{size:.2f}"
+            if size < 999:
+                return f"{'-' if v < 0 else ''}{symbol}{size:.0f}"
+            return f"{'-' if v < 0 else ''}{symbol}{size:,.0f}"
         return money
     if unit == "hours":
         return lambda v: "No data" if missing(v) else f"{format_number(v)} hours"

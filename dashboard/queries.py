@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import (Date, Integer, String, and_, bindparam, case, cast, extract, func, literal,
                         null, or_, select, text, type_coerce, union_all)
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from .db import Database
@@ -271,7 +273,18 @@ def _as_date(value) -> dt.date | None:
     return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def service_summary(db: Database, viewer: Viewer, code: str) -> ServiceSummary | None:
+@contextmanager
+def _connected(db: Database, conn: Connection | None) -> Iterator[Connection]:
+    """Use the caller's connection where it gives one (a page reads on one), else a new one."""
+    if conn is not None:
+        yield conn
+    else:
+        with db.engine.connect() as own:
+            yield own
+
+
+def service_summary(db: Database, viewer: Viewer, code: str,
+                    conn: Connection | None = None) -> ServiceSummary | None:
     """Return a service with its extent and reported metrics in one statement, or None.
 
     The extent and reported metrics are those of data_extent and reported_metrics. The page
@@ -281,8 +294,8 @@ def service_summary(db: Database, viewer: Viewer, code: str) -> ServiceSummary |
     """
     sql, (names, defaults) = _summary_sql(viewer, db.engine.dialect)
     params = {**defaults, "code": code}
-    with db.engine.connect() as conn:
-        cursor = conn.connection.cursor()
+    with _connected(db, conn) as connection:
+        cursor = connection.connection.cursor()
         try:
             cursor.execute(sql, params if names is None else [params[n] for n in names])
             rows = cursor.fetchall()
@@ -402,7 +415,8 @@ def _reads_statement(dialect: str, shape: tuple[tuple[int, str], ...]):
 
 
 def aggregate_reads(db: Database, viewer: Viewer, summary: ServiceSummary, reads: list[Read],
-                    fy_start_month: int) -> list[dict[str, dict]]:
+                    fy_start_month: int, conn: Connection | None = None
+                    ) -> list[dict[str, dict]]:
     """Aggregate a service's stored metrics for several reads at once: one statement.
 
     Each metric is aggregated by its own rule (as `aggregate` does) from the finest period
@@ -425,8 +439,8 @@ def aggregate_reads(db: Database, viewer: Viewer, summary: ServiceSummary, reads
     found: list[dict[str, dict]] = [{} for _ in reads]
     if not shape:
         return found
-    with db.engine.connect() as conn:
-        rows = conn.execute(_reads_statement(db.dialect, tuple(shape)), params).all()
+    with _connected(db, conn) as connection:
+        rows = connection.execute(_reads_statement(db.dialect, tuple(shape)), params).all()
     # Where a metric is stored at more than one period type, keep the finest per bucket.
     cells: list[dict[str, dict]] = [{} for _ in reads]
     for part, metric, period_type, bucket, value, periods in rows:

@@ -497,16 +497,23 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
                catalogue: Catalogue = CATALOGUE) -> DashboardView:
     """Resolve the state against the data and compute every KPI and panel of a page.
 
-    Two statements: the service with its extent and reported measures, then every
-    aggregate the page shows (queries.aggregate_reads).
+    Two statements on one connection: the service with its extent and reported measures,
+    then every aggregate the page shows (queries.aggregate_reads).
     """
+    with db.engine.connect() as conn:
+        return _build_view(db, conn, viewer, config, page_key, state, catalogue)
+
+
+def _build_view(db, conn, viewer, config: Config, page_key: str, state: ViewState,
+                catalogue: Catalogue) -> DashboardView:
     messages = list(state.problems)
-    summary = queries.service_summary(db, viewer, state.service) if state.service else None
+    summary = (queries.service_summary(db, viewer, state.service, conn=conn) if state.service
+               else None)
     if summary is None:
         if state.service:
             messages.append(unknown_service_note(state.service))
         code = queries.first_service_code(db, viewer)
-        summary = queries.service_summary(db, viewer, code) if code else None
+        summary = queries.service_summary(db, viewer, code, conn=conn) if code else None
     if summary is None:
         spec = page_spec(page_key, None)
         return DashboardView(spec, replace(state, service=None), None, 4, None, messages=messages,
@@ -552,7 +559,7 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
             panels.append((panel, panel_granularity(panel, granularity, finest)))
 
     reads = page_reads(kpi_codes, panels, period, granularity, fy_start, catalogue)
-    found = queries.aggregate_reads(db, viewer, summary, reads, fy_start)
+    found = queries.aggregate_reads(db, viewer, summary, reads, fy_start, conn=conn)
     now, then, history = found[0], found[1], found[2]
     labels: dict[str, dict[dt.date, str]] = {grain: {} for grain in MONTHS_IN}
 

@@ -24,14 +24,31 @@ for metric in CATALOGUE.all():
     key = (getattr(metric, "display", ""), metric.unit, getattr(metric, "currency", None))
     KINDS.setdefault(key, code)
 
-values = st.one_of(st.none(), st.just(math.nan),
+# Around a thousand, where the thousands separator starts (and rounding can reach it).
+EDGES = [999.0, 998.99, 999.4, 999.5, 999.94, 999.95, 999.96, 999.994, 999.995, 999.996,
+         1000.0, 99.994, 99.995, 99.996, 100.0]
+values = st.one_of(st.none(), st.just(math.nan), st.sampled_from(EDGES + [-e for e in EDGES]),
                    st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
                    st.integers(min_value=-10**9, max_value=10**9).map(float))
 
 
+def _plain_number(value: float) -> str:
+    """format_number as it was written before it skipped the separator: the reference."""
+    magnitude = abs(value)
+    if magnitude >= 100 or float(value).is_integer():
+        decimals = 0
+    elif magnitude >= 10:
+        decimals = 1
+    else:
+        decimals = 2 if magnitude < 1 else 1
+    return f"{value:,.{decimals}f}"
+
+
 def _plain_format(value, metric) -> str:
     """format_value as it was written before the per-unit formatters: the reference."""
-    from dashboard.formatting import currency_symbol, format_number
+    from dashboard.formatting import currency_symbol
+
+    format_number = _plain_number
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "No data"
@@ -64,6 +81,15 @@ def test_formatters_agree_with_the_plain_rule(run):
         assert [format_value(v, metric) for v in run] == expected
         assert [value_formatter(metric)(v) for v in run] == expected
         assert format_values(run, metric) == expected
+
+
+@given(values.filter(lambda v: v is not None and v == v))
+def test_format_number_agrees_with_the_plain_rule(value):
+    from dashboard.formatting import format_number
+
+    assert format_number(value) == _plain_number(value)
+    for decimals in (0, 1, 2):
+        assert format_number(value, decimals) == f"{value:,.{decimals}f}"
 
 
 def test_pages_leave_the_shared_template_untouched(demo_ctx):
