@@ -24,6 +24,20 @@ def cmd_init_db(args) -> int:
     return 0
 
 
+def cmd_refresh_coverage(args) -> int:
+    from .coverage import refresh_coverage
+
+    db = _database()
+    db.upgrade()
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        refresh_coverage(conn)
+        rows = conn.exec_driver_sql("SELECT COUNT(*) FROM service_coverage").scalar()
+    print(f"Coverage worked out again from the figures: {rows:,} rows "
+          f"({time.perf_counter() - started:.1f} s).")
+    return 0
+
+
 def cmd_seed_demo(args) -> int:
     from . import demo
 
@@ -536,6 +550,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init-db", help="create or upgrade the database schema (Alembic)",
                        description="Create the database if needed and apply every migration.")
     p.set_defaults(func=cmd_init_db)
+
+    p = add("refresh-coverage", help="work out every service's coverage again from its figures",
+            description="Recompute service_coverage (which measures each service reports, "
+            "from which month to which, as the pages read it) from the stored figures. Imports, "
+            "undos and the demo seeds keep it; run this after changing figures by hand in SQL.")
+    p.set_defaults(func=cmd_refresh_coverage)
 
     p = add("seed-demo", help="load the synthetic NHS demo data",
                        description="Generate and load deterministic demo data: about 40 "

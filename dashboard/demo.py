@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from . import bulk
 from .bulk import ObservationRow
 from .catalogue import STORED
+from .coverage import refresh_coverage
 from .db import Database
 from .models import NHS_ORG_TYPES, DataSource, ImportBatch, Metric, Service
 from .periods import add_months
@@ -595,6 +596,7 @@ def _seed(
             end_fy=end_fy, years=years, profiles=profiles, metrics=metrics,
         )
         count = bulk.insert_observations(conn, rows)
+        refresh_coverage(conn, ids_by_code.values())
         conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
             rows_read=count, rows_added=count))
     return batch_id

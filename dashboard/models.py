@@ -149,6 +149,20 @@ class Observation(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
 
 
+
+class ServiceCoverage(Base):
+    """Which measures a service reports, at which period types, from which month to which:
+    derived from its figures and kept by dashboard.coverage whenever figures are written."""
+
+    __tablename__ = "service_coverage"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id"), primary_key=True)
+    period_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    first_start: Mapped[dt.date] = mapped_column(Date)  # the first and last month starting
+    last_start: Mapped[dt.date] = mapped_column(Date)  # a figure with a value
+
 class ReplacedValue(Base):
     """A stored figure as it was before an import replaced it, so the import can be undone."""
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from .db import Database
 from .models import (DataSource, ImportBatch, Metric, Observation, PeerGroupRecord, Service,
-                     ServiceNeighbour, Target)
+                     ServiceCoverage, ServiceNeighbour, Target)
 from .periods import MONTHS_IN, PeriodRange, add_months, bucket_from_key, bucket_from_number
 
 GRANULARITY_ORDER = ("month", "quarter", "year")
@@ -222,21 +222,6 @@ class ServiceSummary:
 def _summary_statement(viewer: Viewer):
     """Build the one statement service_summary runs (once per viewer; compiled once)."""
     own = select(Service.id).where(Service.code == bindparam("code")).scalar_subquery()
-    # Each (metric, period type) the service has a figure for, then that pair's first and
-    # last month: index seeks, not a scan of every figure the service holds.
-    pairs = (select(Observation.service_id, Observation.metric_id, Observation.period_type)
-             .distinct()
-             .where(Observation.service_id == own, Observation.value.is_not(None))
-             .subquery())
-    edge = aliased(Observation)
-
-    def first_or_last(how):
-        return (select(how(edge.period_start))
-                .where(edge.service_id == pairs.c.service_id,
-                       edge.metric_id == pairs.c.metric_id,
-                       edge.period_type == pairs.c.period_type, edge.value.is_not(None))
-                .scalar_subquery())
-
     service = (
         select(Service.id, Service.code, Service.name, Service.sector, Service.org_type,
                Service.region, Service.parent_org, Service.population, Service.population_unit,
@@ -249,10 +234,14 @@ def _summary_statement(viewer: Viewer):
         .join(DataSource, Service.source_id == DataSource.id)
         .where(Service.code == bindparam("code"), _visible_services(viewer))
     )
+    # Each (metric, period type) the service has a figure for, with its first and last
+    # month: the few rows dashboard.coverage keeps, not the service's figures.
     reported = (
-        select(*[null()] * 14, pairs.c.metric_id, Metric.code, pairs.c.period_type,
-               first_or_last(func.min), first_or_last(func.max))
-        .join(Metric, Metric.id == pairs.c.metric_id)
+        select(*[null()] * 14, ServiceCoverage.metric_id, Metric.code,
+               ServiceCoverage.period_type, ServiceCoverage.first_start,
+               ServiceCoverage.last_start)
+        .join(Metric, Metric.id == ServiceCoverage.metric_id)
+        .where(ServiceCoverage.service_id == own)
     )
     # The service once, then one row per (metric, period type) without its columns.
     return union_all(service, reported)

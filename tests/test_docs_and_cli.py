@@ -27,7 +27,7 @@ def test_metric_reference_is_current():
     assert (ROOT / "docs" / "metrics.md").read_text().strip() == catalogue_markdown().strip()
 
 
-@pytest.mark.parametrize("command", ["init-db", "seed-demo", "bench", "catalogue", "settings",
+@pytest.mark.parametrize("command", ["init-db", "refresh-coverage", "seed-demo", "bench", "catalogue", "settings",
                                      "targets", "snapshot",
                                      "import", "imports", "undo-import", "template", "export"])
 def test_subcommand_help(command, capsys):
@@ -56,3 +56,23 @@ def test_init_db_and_seed_demo(tmp_path):
     assert twice.returncode == 1 and "already loaded" in twice.stderr
     quiet = run_cli("seed-demo", "--if-empty", database_url=url)
     assert quiet.returncode == 0 and "nothing to do" in quiet.stdout
+
+
+def test_refresh_coverage_mends_figures_written_by_hand(tmp_path):
+    from dashboard.db import Database
+
+    url = f"sqlite:///{tmp_path}/cli.db"
+    assert run_cli("seed-demo", "--services", "2", "--years", "1", database_url=url).returncode == 0
+    db = Database(url)
+    with db.engine.begin() as conn:  # by hand, behind the app's back: coverage goes stale
+        conn.exec_driver_sql("DELETE FROM observation WHERE period_start >= '2025-01-01'")
+        stale = conn.exec_driver_sql("SELECT MAX(last_start) FROM service_coverage").scalar()
+    assert stale >= "2025-01-01"
+    mended = run_cli("refresh-coverage", database_url=url)
+    assert mended.returncode == 0 and "Coverage worked out again" in mended.stdout
+    with db.engine.connect() as conn:
+        last = conn.exec_driver_sql("SELECT MAX(last_start) FROM service_coverage").scalar()
+        figures = conn.exec_driver_sql(
+            "SELECT MAX(period_start) FROM observation WHERE value IS NOT NULL").scalar()
+    db.dispose()
+    assert last == figures < "2025-01-01"

@@ -124,9 +124,12 @@ def test_chosen_months_outside_the_data_are_offered():
         dt.date(2020, 1, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1)]
 
 
-def test_service_summary_reads_the_reported_index(demo_db):
-    """The summary's walk over a service's figures reads the partial index of figures with
-    a value (SQLite's plan; PostgreSQL chooses by its statistics), never the whole table."""
+def test_service_summary_reads_coverage_not_figures(demo_db):
+    """The summary reads the service's coverage rows by their key, never the figures; the
+    refresh that keeps them reads the partial index of figures with a value (SQLite's plans;
+    PostgreSQL chooses by its statistics, so there the index's definition is checked)."""
+    from dashboard.coverage import _FILL
+
     if demo_db.dialect != "sqlite":
         with demo_db.engine.connect() as conn:
             found = conn.exec_driver_sql(
@@ -142,7 +145,12 @@ def test_service_summary_reads_the_reported_index(demo_db):
         plan = conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN " + str(compiled),
             tuple(params[name] for name in compiled.positiontup)).all()
-    details = [row[-1] for row in plan]
+        details = [row[-1] for row in plan]
+        assert not any("observation" in d for d in details), details
+        assert any(d.startswith("SEARCH service_coverage") for d in details), details
+        refresh = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + _FILL.format(where=" AND service_id IN (1, 2)")).all()
+    details = [row[-1] for row in refresh]
     assert any("ix_observation_reported" in d for d in details), details
     assert not any(d.startswith("SCAN observation") for d in details), details
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from .. import bulk
+from ..coverage import refresh_coverage
 from ..db import Database
 from ..formatting import plural
 from ..models import DataSource, ImportBatch, Metric, Service, ServiceNeighbour
@@ -159,6 +160,7 @@ def import_data(db: Database, viewer: Viewer, data: ImportData, *, created_by: s
                 raise _Rollback
             report("writing", 0.7)
             _apply(conn, batch_id, replaced, unchanged)
+            refresh_coverage(conn, service_ids.values())
             conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
                 rows_added=added, rows_replaced=replaced, rows_unchanged=unchanged,
                 note=result.summary()))
@@ -500,6 +502,12 @@ def undo_import(db: Database, viewer: Viewer, batch_id: int) -> UndoResult:
                 raise ImportFailed([Problem(
                     f"services created by batch {batch_id} have figures from later imports: "
                     "undo those first")])
+        # The services whose figures change: their coverage is worked out again below.
+        touched = conn.execute(text(
+            "SELECT DISTINCT service_id FROM observation WHERE batch_id = :batch UNION "
+            "SELECT o.service_id FROM replaced_value r JOIN observation o "
+            "ON o.id = r.observation_id WHERE r.batch_id = :batch"),
+            {"batch": batch_id}).scalars().all()
         restored = conn.execute(text(
             "UPDATE observation SET value = r.old_value, missing_reason = r.old_missing_reason, "
             "imputed = r.old_imputed, batch_id = r.old_batch_id FROM replaced_value r "
@@ -511,6 +519,7 @@ def undo_import(db: Database, viewer: Viewer, batch_id: int) -> UndoResult:
             "(SELECT id FROM observation WHERE batch_id = :batch)"), {"batch": batch_id})
         removed = conn.execute(text("DELETE FROM observation WHERE batch_id = :batch"),
                                {"batch": batch_id}).rowcount
+        refresh_coverage(conn, touched)
         neighbours_removed = conn.execute(text(
             "DELETE FROM service_neighbour WHERE batch_id = :batch"), {"batch": batch_id}).rowcount
         services_removed = 0
