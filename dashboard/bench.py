@@ -370,5 +370,6 @@ def main(args) -> int:
         from . import bench_import
 
         print(f"\nImport benchmark: {args.import_rows:,} rows ...", flush=True)
-        bench_import.report(bench_import.run(workdir, args.import_rows))
+        bench_import.report(in_fresh_process("bench_import", "run_in_worker", workdir,
+                                             args.import_rows))
     return 0
