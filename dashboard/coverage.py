@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,8 +62,6 @@ def _touched(session: Session, _flush_context) -> None:
 
 
 def _previous_service(obj: Observation) -> int | None:
-    from sqlalchemy import inspect
-
     history = inspect(obj).attrs.service_id.history
     return history.deleted[0] if history.deleted else None
 
