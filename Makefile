@@ -75,7 +75,7 @@ run: $(RUNTIME_STAMP) ## Create/upgrade the database, load demo data if empty, s
 	exec $(VENV)/bin/gunicorn app:server $(GUNICORN_ARGS)
 
 bench: $(RUNTIME_STAMP) ## Benchmark page callbacks at 50k and 5M observations (BENCH_ARGS=...)
-	$(PY) -m dashboard bench $(BENCH_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
 db-reset: $(RUNTIME_STAMP) ## Delete the SQLite database (data/shelfmark.db), recreate and reseed it
 	@case "$${DATABASE_URL:-}" in \

@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     from layouts.pages import register_pages, shell
 
     settings = load_config(config)
-    db = Database(settings["DATABASE_URL"], echo=settings["SQL_ECHO"])
+    db = Database.from_config(settings)
     app = dash.Dash(
         __name__,
         use_pages=True,

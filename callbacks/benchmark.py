@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback_context, no_update
 
 from dashboard import context, peers
 from dashboard.benchmark import NORMALISATIONS
-from dashboard.benchmark_view import BenchmarkState, parse_benchmark_state
+from dashboard.benchmark_view import parse_benchmark_state
 from dashboard.state import SERVICE_CODE
 from layouts import ids
 

@@ -10,14 +10,15 @@ import logging
 
 from flask import Response, request
 
-from dashboard import context, queries
+from dashboard import context
 from dashboard.benchmark_export import (BENCHMARK_FORMATS, benchmark_csv, benchmark_filename,
                                         benchmark_xlsx)
 from dashboard.benchmark_view import benchmark_report, cached_benchmark, parse_benchmark_state
+from dashboard.db.models import SECTORS
+from dashboard.db.services import get_service
 from dashboard.exporting import ExportError, export_data
 from dashboard.importing.template import (MEDIA_TYPES, TEMPLATE_FORMATS, TEMPLATE_LAYOUTS,
                                           template_csv, template_filename, template_xlsx)
-from dashboard.models import SECTORS
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def export_download() -> Response:
         return _bad("service code too long")
     ctx = context.current()
     viewer = context.current_viewer()
-    if service and queries.get_service(ctx.db, viewer, service) is None:
+    if service and get_service(ctx.db, viewer, service) is None:
         return _bad(f"there is no service {service!r}", 404)
     codes = [service] if service else None
     try:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, no_update
 
 from dashboard import context
+from dashboard.db.imports import list_batches
 from dashboard.importing import ImportFailed
-from dashboard.importing.engine import list_batches
 from dashboard.importing.preview import check_upload, commit_upload, decode_upload
 from dashboard.jobs import JobStore, valid_token
 from layouts import ids

@@ -9,8 +9,8 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback_context, no_update
 
 from dashboard import context
+from dashboard.db.imports import undo_import
 from dashboard.importing import ImportFailed
-from dashboard.importing.engine import undo_import
 from layouts import ids
 from layouts.quality import quality_body
 

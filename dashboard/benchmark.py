@@ -34,9 +34,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import queries
 from .catalogue import CATALOGUE, Catalogue
 from .db import Database
+from .db.access import Viewer
+from .db.peers import aggregate_services
+from .db.services import get_service, service_directory
 from .formatting import currency_symbol
 from .periods import PeriodRange
 
@@ -176,14 +178,14 @@ def _label_order(secret: str, context: str, codes: list[str]) -> dict[str, int]:
     return {code: i for i, code in enumerate(keyed)}
 
 
-def names_shown(viewer: queries.Viewer, source_codes: list, public: list) -> list[bool]:
+def names_shown(viewer: Viewer, source_codes: list, public: list) -> list[bool]:
     """Say, service by service, whether the viewer may see its name (asked once per source)."""
     allowed = {(code, flag): viewer.may_see_names(str(code), bool(flag))
                for code, flag in set(zip(source_codes, public))}
     return [allowed[key] for key in zip(source_codes, public)]
 
 
-def _peer_values(viewer: queries.Viewer, secret: str, directory: pd.DataFrame,
+def _peer_values(viewer: Viewer, secret: str, directory: pd.DataFrame,
                  values: pd.Series, context: str) -> list[PeerValue]:
     """Return the peers' values, named where the viewer may see names, lettered otherwise."""
     sources = directory.loc[values.index, ["name", "source_code", "public"]]
@@ -230,11 +232,11 @@ class ValueTable:
     incomplete: pd.DataFrame
 
 
-def value_table(db: Database, viewer: queries.Viewer, stored_codes, period: PeriodRange,
+def value_table(db: Database, viewer: Viewer, stored_codes, period: PeriodRange,
                 service_codes=None) -> ValueTable:
     """Read the figures of stored measures over a period (every visible service, or some)."""
     codes = list(dict.fromkeys(stored_codes))
-    frame = queries.aggregate_services(db, viewer, codes, period, service_codes)
+    frame = aggregate_services(db, viewer, codes, period, service_codes)
     done = frame["coverage"] >= 1.0 - 1e-9
     complete = frame[done]
     wide = complete.pivot(index="service", columns="metric", values="value") \
@@ -266,7 +268,7 @@ def _wide_values(wide: pd.DataFrame, codes: list[str], catalogue: Catalogue) -> 
 
 def compare(
     db: Database,
-    viewer: queries.Viewer,
+    viewer: Viewer,
     config,
     own_code: str,
     peer_codes: list[str],
@@ -291,12 +293,12 @@ def compare(
     """
     if normalisation not in NORMALISATIONS:
         raise ValueError(f"unknown normalisation {normalisation!r}")
-    own = queries.get_service(db, viewer, own_code)
+    own = get_service(db, viewer, own_code)
     if own is None:
         raise LookupError(f"no service {own_code!r}")
     peers = [c for c in dict.fromkeys(peer_codes) if c != own_code]
     if directory is None:
-        directory = queries.service_directory(db, viewer, peers)
+        directory = service_directory(db, viewer, peers)
     known = set(directory.index)
     peers = [c for c in peers if c in known]
     metric_codes = [c for c in dict.fromkeys(metric_codes) if c in catalogue]

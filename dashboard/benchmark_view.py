@@ -13,14 +13,17 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from . import peers as peer_groups
-from . import queries
 from .benchmark import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
                         ValueTable, compare, names_shown, value_table)
 from .catalogue import CATALOGUE, Catalogue
+from .db import Database
+from .db.access import Viewer
+from .db.peers import neighbour_sources
+from .db.services import (ServiceInfo, data_extent, first_service_code, get_service,
+                          reported_metrics, service_directory)
 from .figures import quartile_band
 from .formatting import currency_symbol, format_number, format_value, unit_label
-from .db import Database
-from .periods import PeriodRange, fy_label, fy_year, financial_year_range
+from .periods import PeriodRange, financial_year_range, fy_label, fy_year
 from .state import SERVICE_CODE
 from .views import PAGE_ORDER, page_spec
 
@@ -118,7 +121,7 @@ def sector_codes(sector: str, catalogue: Catalogue = CATALOGUE) -> list[str]:
     return catalogue.stored_codes_for([c for c in dict.fromkeys(wanted) if c in catalogue])
 
 
-def sector_table(db: Database, viewer: queries.Viewer, sector: str,
+def sector_table(db: Database, viewer: Viewer, sector: str,
                  period: PeriodRange) -> ValueTable:
     """Read every visible service's figures for a sector's headline measures over a period."""
     return value_table(db, viewer, sector_codes(sector), period)
@@ -133,7 +136,7 @@ def shared_tables(ctx, viewer):
     return tables
 
 
-def cached_benchmark(ctx, viewer: queries.Viewer, state: BenchmarkState,
+def cached_benchmark(ctx, viewer: Viewer, state: BenchmarkState,
                      problems: list[str] | tuple[str, ...] = ()) -> "BenchmarkView":
     """Return the Benchmark page's data for a state through the app's shared cache: the page
     and its table download ask for the same key, so a download after a view is not computed
@@ -151,7 +154,7 @@ class BenchmarkView:
     """Everything the Benchmark page shows."""
 
     state: BenchmarkState
-    service: queries.ServiceInfo | None = None
+    service: ServiceInfo | None = None
     definition: peer_groups.PeerDefinition | None = None
     group: peer_groups.PeerGroup | None = None
     period: PeriodRange | None = None
@@ -168,13 +171,13 @@ class BenchmarkView:
     hidden_members: int = 0       # members whose names the viewer may not see: counted only
 
 
-def group_members(db: Database, viewer: queries.Viewer, group: peer_groups.PeerGroup,
+def group_members(db: Database, viewer: Viewer, group: peer_groups.PeerGroup,
                   limit: int = 500, directory=None) -> tuple[list[dict], int]:
     """Return the members the viewer may see by name (code, name, why each is in; at most
     `limit`, in the group's order: nearest first) and the number of the others, who are only
     counted: listing them would tie anonymised figures to names."""
     if directory is None:
-        directory = queries.service_directory(db, viewer, group.members)
+        directory = service_directory(db, viewer, group.members)
     rows = directory.reindex(group.members)
     rows = rows[rows["name"].notna()]  # services this viewer cannot see at all are left out
     shown = names_shown(viewer, rows["source_code"].tolist(), rows["public"].tolist())
@@ -200,7 +203,7 @@ def _years(extent, fy_start: int) -> list[int]:
     return years or [fy_year(last, fy_start)]
 
 
-def build_benchmark(db: Database, viewer: queries.Viewer, config, state: BenchmarkState,
+def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
                     problems: list[str] | None = None,
                     candidates: peer_groups.Candidates | None = None,
                     metrics: list[str] | None = None, trend: bool = True,
@@ -215,19 +218,19 @@ def build_benchmark(db: Database, viewer: queries.Viewer, config, state: Benchma
     read for the group alone.
     """
     view = BenchmarkView(state, messages=list(problems or []))
-    code = state.service or queries.first_service_code(db, viewer)
-    service = queries.get_service(db, viewer, code) if code else None
+    code = state.service or first_service_code(db, viewer)
+    service = get_service(db, viewer, code) if code else None
     if service is None and state.service:
         view.messages.append(f"No service with code '{state.service}' is available; showing "
                              "the first service instead.")
-        code = queries.first_service_code(db, viewer)
-        service = queries.get_service(db, viewer, code) if code else None
+        code = first_service_code(db, viewer)
+        service = get_service(db, viewer, code) if code else None
     if service is None:
         view.empty_message = "There is no service to compare yet: import figures first."
         return view
     view.service = service
     fy_start = config.fy_start_for(service)
-    extent = queries.data_extent(db, viewer, service.code)
+    extent = data_extent(db, viewer, service.code)
     if extent is None:
         view.state = replace(state, service=service.code)
         view.empty_message = f"{service.name} has no figures yet, so there is nothing to compare."
@@ -240,7 +243,7 @@ def build_benchmark(db: Database, viewer: queries.Viewer, config, state: Benchma
     view.period = financial_year_range(fy, fy_start)
     view.period_label = fy_label(fy, fy_start)
     if metrics is None:
-        reported = queries.reported_metrics(db, viewer, service.code)
+        reported = reported_metrics(db, viewer, service.code)
         view.metrics = headline_metrics(service.sector, reported)
     else:
         view.metrics = [m for m in dict.fromkeys(metrics) if m in CATALOGUE]
@@ -258,7 +261,7 @@ def build_benchmark(db: Database, viewer: queries.Viewer, config, state: Benchma
         db, viewer, view.group,
         directory=candidates.directory if candidates is not None else None)
     view.messages += view.group.problems
-    view.has_neighbour_list = peer_groups.ACE_NEIGHBOURS in queries.neighbour_sources(
+    view.has_neighbour_list = peer_groups.ACE_NEIGHBOURS in neighbour_sources(
         db, viewer, service.code)
     if not view.metrics:
         view.empty_message = f"{service.name} reports none of the headline measures."

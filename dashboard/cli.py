@@ -1,4 +1,5 @@
-"""Offer Shelfmark's command line: database set-up, demo data, imports, exports, benchmarks."""
+"""Offer Shelfmark's command line: database set-up, demo data, imports, exports, peer
+benchmarking, targets and snapshots."""
 
 from __future__ import annotations
 
@@ -13,26 +14,24 @@ from .settings import SECRET_KEY_DEFAULT, SETTINGS, load_config
 
 
 def _database() -> Database:
-    config = load_config()
-    return Database(config["DATABASE_URL"])
+    return Database.from_config(load_config())
 
 
 def cmd_init_db(args) -> int:
     db = _database()
     db.upgrade()
-    print(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+    print(f"Database ready: {db.display_url}")
     return 0
 
 
 def cmd_refresh_coverage(args) -> int:
-    from .coverage import refresh_coverage
+    from .db import COMMAND_LINE
+    from .db.coverage import refresh_all
 
     db = _database()
     db.upgrade()
     started = time.perf_counter()
-    with db.engine.begin() as conn:
-        refresh_coverage(conn)
-        rows = conn.exec_driver_sql("SELECT COUNT(*) FROM service_coverage").scalar()
+    rows = refresh_all(db, COMMAND_LINE)
     print(f"Coverage worked out again from the figures: {rows:,} rows "
           f"({time.perf_counter() - started:.1f} s).")
     return 0
@@ -40,10 +39,11 @@ def cmd_refresh_coverage(args) -> int:
 
 def cmd_seed_demo(args) -> int:
     from . import demo
+    from .db import COMMAND_LINE
 
     db = _database()
     db.upgrade()
-    if demo.demo_is_seeded(db):
+    if demo.demo_is_seeded(db, COMMAND_LINE):
         if args.if_empty:
             print("Demo data already loaded; nothing to do.")
             return 0
@@ -53,7 +53,7 @@ def cmd_seed_demo(args) -> int:
     started = time.perf_counter()
     seed = getattr(args, "seed", None)
     seed = load_config()["DEMO_SEED"] if seed is None else seed
-    batch = demo.seed_demo(db, seed=seed, n_services=args.services, end_fy=args.end_fy,
+    batch = demo.seed_demo(db, COMMAND_LINE, seed=seed, n_services=args.services, end_fy=args.end_fy,
                            years=args.years)
     print(f"Seeded demo data (synthetic) as import batch {batch} "
           f"in {time.perf_counter() - started:.1f} s.")
@@ -70,9 +70,9 @@ def _print_problems(problems, stream=sys.stderr, limit: int = 1000) -> None:
 
 def cmd_import(args) -> int:
     from .importing import ImportFailed
-    from .importing.engine import import_data
+    from .db.imports import import_data
     from .importing.load import read_path
-    from .queries import ANONYMOUS
+    from .db.access import ANONYMOUS
 
     config = load_config()
     db = _database()
@@ -114,8 +114,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_imports(args) -> int:
-    from .importing.engine import list_batches
-    from .queries import ANONYMOUS
+    from .db.imports import list_batches
+    from .db.access import ANONYMOUS
 
     batches = list_batches(_database(), ANONYMOUS)
     if not batches:
@@ -132,8 +132,8 @@ def cmd_imports(args) -> int:
 
 def cmd_undo_import(args) -> int:
     from .importing import ImportFailed
-    from .importing.engine import undo_import
-    from .queries import ANONYMOUS
+    from .db.imports import undo_import
+    from .db.access import ANONYMOUS
 
     try:
         result = undo_import(_database(), ANONYMOUS, args.batch)
@@ -180,7 +180,8 @@ def cmd_template(args) -> int:
 def cmd_export(args) -> int:
     from .exporting import ExportError, export_data
     from .periods import parse_month
-    from .queries import ANONYMOUS, get_service
+    from .db.access import ANONYMOUS
+    from .db.services import get_service
 
     db = _database()
     try:
@@ -253,7 +254,8 @@ def _benchmark(db, args, fail) -> int:
     from .catalogue import CATALOGUE
     from .periods import fy_label
     from .importing import close_codes, quoted_choices
-    from .queries import ANONYMOUS, get_service, list_services
+    from .db.access import ANONYMOUS
+    from .db.services import get_service, list_services
 
     config = load_config()
     service = get_service(db, ANONYMOUS, args.service)
@@ -341,7 +343,8 @@ def _benchmark(db, args, fail) -> int:
 def _target_period(db, args, service_code: str):
     """Return the period a targets command names (--period or --from/--to), or raise."""
     from .periods import PeriodRange, financial_year_range, parse_month
-    from .queries import ANONYMOUS, get_service
+    from .db.access import ANONYMOUS
+    from .db.services import get_service
 
     service = get_service(db, ANONYMOUS, service_code)
     if service is None:
@@ -359,8 +362,10 @@ def _target_period(db, args, service_code: str):
 def cmd_targets(args) -> int:
     from .catalogue import CATALOGUE
     from .formatting import format_value
-    from .queries import ANONYMOUS, get_service
-    from .targets import TargetError, delete_target, list_targets, set_target
+    from .db.access import ANONYMOUS
+    from .db.services import get_service
+    from .targets import TargetError
+    from .db.targets import delete_target, list_targets, set_target
 
     db = _database()
     try:
@@ -421,7 +426,7 @@ def cmd_snapshot(args) -> int:
     from pathlib import Path
 
     from .context import AppContext
-    from .queries import ANONYMOUS
+    from .db.access import ANONYMOUS
     from .snapshot.build import SnapshotError
     from .snapshot.make import address, check_format, check_service, make_snapshot
 
@@ -449,7 +454,7 @@ def cmd_snapshot(args) -> int:
     except SnapshotError as exc:
         return fail(str(exc))
     config = load_config()
-    db = Database(config["DATABASE_URL"])
+    db = Database.from_config(config)
     ctx = AppContext(db, config, None)
     started = time.perf_counter()
 
@@ -478,12 +483,6 @@ def cmd_snapshot(args) -> int:
     print(f"Wrote {target} ({len(made.content):,} bytes) in "
           f"{time.perf_counter() - started:.1f} s.", file=sys.stderr)
     return 0
-
-
-def cmd_bench(args) -> int:
-    from . import bench
-
-    return bench.main(args)
 
 
 def catalogue_markdown() -> str:
@@ -569,26 +568,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start year of the last financial year (2024 means 2024/25)")
     p.add_argument("--years", type=int, default=5, help="financial years")
     p.set_defaults(func=cmd_seed_demo)
-
-    p = add("bench", help="benchmark page callbacks (50k and 5M observations) and imports",
-                       description="Build national-scale databases and time every page's "
-                       "callback against the bare SQL aggregate; report p50/p95 and peak RSS.")
-    p.add_argument("--services", type=int, default=1200, help="services in the large database")
-    p.add_argument("--years", type=int, default=10, help="years in the large database")
-    p.add_argument("--repeat", type=int, default=30, help="calls per measurement")
-    p.add_argument("--database-url", default=argparse.SUPPRESS,
-                   help="large database URL [default: a SQLite file in the work folder]")
-    p.add_argument("--workdir", default=argparse.SUPPRESS,
-                   help="where to keep the benchmark databases [default: data/bench]")
-    p.add_argument("--benchmark-repeat", type=int, default=20,
-                   help="services timed per peer group in the IMLS peer-comparison benchmark "
-                   "(0 skips it)")
-    p.add_argument("--snapshot-repeat", type=int, default=3,
-                   help="repeats of the snapshot benchmark (8-panel PDF, PPTX, ZIP against 8 "
-                   "single-chart exports; 0 skips it)")
-    p.add_argument("--import-rows", type=int, default=1_000_000,
-                   help="rows of the import benchmark's CSV (0 skips it)")
-    p.set_defaults(func=cmd_bench)
 
     p = add("import", help="import figures from a CSV or XLSX file (or the ACE folder)",
             description="Validate a file and load it in one transaction as one import batch. "
@@ -739,10 +718,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from .db import WriteBusy
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except WriteBusy as busy:  # another change held the write lock too long
+        print(str(busy), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into head or less, which stopped reading

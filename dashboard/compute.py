@@ -4,36 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from .catalogue import CATALOGUE, Catalogue, DerivedDef
-
-VALUE_COLUMNS = ["metric", "bucket", "value", "coverage"]
-
-
-def metric_values(stored: pd.DataFrame, codes, catalogue: Catalogue = CATALOGUE) -> pd.DataFrame:
-    """Return values of the requested stored and derived metrics for every bucket.
-
-    `stored` is the output of queries.aggregate. A derived metric needs every one of its
-    components in a bucket; otherwise it is missing there (never a partial total). Coverage is
-    the share of expected periods reported (the lowest of the components for derived ones).
-    """
-    cells: dict[str, dict] = {}
-    for metric, bucket, value, periods, expected in zip(
-            stored["metric"], stored["bucket"], stored["value"], stored["periods"],
-            stored["expected"]):
-        cells.setdefault(metric, {})[bucket] = (float(value), min(1.0, periods / expected))
-    records = [(code, bucket, value, coverage)
-               for code, series in derived_values(cells, codes, catalogue).items()
-               for bucket, (value, coverage) in series.items()]
-    return pd.DataFrame(records, columns=VALUE_COLUMNS)
 
 
 def derived_values(cells: dict[str, dict], codes,
                    catalogue: Catalogue = CATALOGUE) -> dict[str, dict]:
     """Return {code: {bucket: (value, coverage)}} for stored and derived metrics.
 
-    `cells` holds stored metrics the same way (queries.aggregate_reads' form); a stored
+    `cells` holds stored metrics the same way (dashboard.db.aggregates' form); a stored
     metric is taken as it is, a derived one computed in every bucket where all its parts have
     values. Every code gets an entry, empty where there is no value.
     """
@@ -125,21 +103,6 @@ class Kpi:
                             ("change_pct", pct), ("direction", direction),
                             ("assessment", assessment)):
             object.__setattr__(self, name, value)
-
-
-def kpis(codes, current: pd.DataFrame, previous: pd.DataFrame,
-         catalogue: Catalogue = CATALOGUE) -> list[Kpi]:
-    """Build KPIs from range totals (metric_values output with one bucket per metric)."""
-    return kpis_from_values(codes, _totals(current), _totals(previous), catalogue)
-
-
-def _totals(frame: pd.DataFrame) -> dict[str, dict]:
-    """Turn range totals as a frame into derived_values' form (the first row per metric)."""
-    found: dict[str, dict] = {}
-    for metric, value, coverage in zip(frame["metric"], frame["value"], frame["coverage"]):
-        if metric not in found:
-            found[metric] = {None: (value, coverage)}
-    return found
 
 
 def kpis_from_values(codes, current: dict[str, dict], previous: dict[str, dict],

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
-from . import queries
 from .db import Database
+from .db.access import ANONYMOUS, Viewer
+from .db.aggregates import data_version
 from .settings import Config
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class AppContext:
         """Return a cached result keyed by `parts` and the data version, computing on a miss."""
         if self.cache is None:
             return compute()
-        version = queries.data_version(self.db, current_viewer())
+        version = data_version(self.db, current_viewer())
         raw = repr((CODE_VERSION, self.db.url, version, *parts)).encode()
         key = "shelfmark:" + hashlib.sha256(raw).hexdigest()
         try:
@@ -68,6 +69,6 @@ def current() -> AppContext:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def current_viewer() -> queries.Viewer:
+def current_viewer() -> Viewer:
     """Return who is asking. Shelfmark has no sign-in yet, so everyone is anonymous."""
-    return queries.ANONYMOUS
+    return ANONYMOUS

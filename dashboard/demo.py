@@ -14,15 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-from sqlalchemy import exists, insert, select, update
-from sqlalchemy.engine import Connection
 
-from . import bulk
-from .bulk import ObservationRow
 from .catalogue import STORED
-from .coverage import refresh_coverage
-from .db import Database
-from .models import NHS_ORG_TYPES, DataSource, ImportBatch, Metric, Service
+from .db import Database, Viewer
+from .db.bulk import ObservationRow
+from .db.models import NHS_ORG_TYPES
+from .db.seeding import source_exists, write_source
 from .periods import add_months
 from .settings import load_config
 
@@ -156,8 +153,8 @@ class ServiceProfile:
     sites: int
     staff_factor: float  # qualified WTE relative to the national ratio (mean 1)
 
-    def service_values(self, source_id: int) -> dict[str, Any]:
-        """Return the column values of this service's row."""
+    def service_values(self) -> dict[str, Any]:
+        """Return the column values of this service's row (without its source)."""
         return {
             "code": self.code,
             "name": self.name,
@@ -168,7 +165,6 @@ class ServiceProfile:
             "population": float(self.population),
             "population_unit": "WTE staff",
             "attributes": {"teaching": self.teaching, "sites": self.sites},
-            "source_id": source_id,
         }
 
 
@@ -552,58 +548,25 @@ def _checksum(kind: str, seed: int, n_services: int, end_fy: int, years: int,
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _source_exists(connection: Connection, code: str) -> bool:
-    return bool(connection.execute(select(exists().where(DataSource.code == code))).scalar())
-
-
-def _seed(
-    db: Database,
-    *,
-    source: dict[str, Any],
-    profiles: Sequence[ServiceProfile],
-    seed: int,
-    end_fy: int,
-    years: int,
-    metrics: Sequence[str],
-    kind: str,
-    created_by: str,
-    note: str,
-) -> int:
-    """Write source, services, batch and observations in one transaction; return the batch id."""
-    with db.engine.begin() as conn:
-        if _source_exists(conn, source["code"]):
-            raise ValueError(
-                f"data source {source['code']!r} already exists; remove it before seeding again"
-            )
-        metric_ids = dict(conn.execute(
-            select(Metric.code, Metric.id).where(Metric.code.in_(metrics))).all())
-        source_id = conn.execute(insert(DataSource).values(**source).returning(
-            DataSource.id)).scalar_one()
-        ids_by_code = dict(conn.execute(
-            insert(Service).returning(Service.code, Service.id),
-            [p.service_values(source_id) for p in profiles],
-        ).all())
-        batch_id = conn.execute(insert(ImportBatch).values(
-            created_by=created_by,
-            kind=kind,
-            filename="",
-            checksum=_checksum(kind, seed, len(profiles), end_fy, years, metrics),
-            source_id=source_id,
-            note=note,
-        ).returning(ImportBatch.id)).scalar_one()
-        rows = generate_observations(
+def _seed(db: Database, viewer: Viewer, *, source: dict[str, Any],
+          profiles: Sequence[ServiceProfile], seed: int, end_fy: int, years: int,
+          metrics: Sequence[str], kind: str, created_by: str, note: str) -> int:
+    """Store a generated source, its services and their monthly figures; return the batch id."""
+    def rows(ids_by_code, metric_ids, batch_id):
+        return generate_observations(
             [ids_by_code[p.code] for p in profiles], metric_ids, batch_id, seed=seed,
-            end_fy=end_fy, years=years, profiles=profiles, metrics=metrics,
-        )
-        count = bulk.insert_observations(conn, rows)
-        refresh_coverage(conn, ids_by_code.values())
-        conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
-            rows_read=count, rows_added=count))
-    return batch_id
+            end_fy=end_fy, years=years, profiles=profiles, metrics=metrics)
+
+    return write_source(
+        db, viewer, source=source, services=[p.service_values() for p in profiles],
+        metrics=metrics, rows=rows, kind=kind,
+        checksum=_checksum(kind, seed, len(profiles), end_fy, years, metrics),
+        created_by=created_by, note=note)
 
 
 def seed_demo(
     db: Database,
+    viewer: Viewer,
     seed: int | None = None,
     n_services: int = 40,
     end_fy: int = 2024,
@@ -618,6 +581,7 @@ def seed_demo(
     profiles = make_profiles(n_services, seed)
     batch = _seed(
         db,
+        viewer,
         source={
             "code": DEMO_SOURCE_CODE,
             "name": DEMO_SOURCE_NAME,
@@ -635,7 +599,7 @@ def seed_demo(
         note=DEMO_SOURCE_NAME,
     )
     if years >= 2:
-        seed_targets(db, [p.code for p in profiles], end_fy)
+        seed_targets(db, viewer, [p.code for p in profiles], end_fy)
     return batch
 
 
@@ -645,15 +609,16 @@ DEMO_TARGETS = (("searches", 1.05, "ratio"), ("trained_total", 1.05, "ratio"),
                 ("registered_pct", 2.0, "points"), ("cost_per_search", 0.95, "ratio"))
 
 
-def seed_targets(db: Database, codes: Sequence[str], end_fy: int) -> int:
+def seed_targets(db: Database, viewer: Viewer, codes: Sequence[str], end_fy: int) -> int:
     """Give each demo service targets for financial year `end_fy`, set from the year before
     (5% more searches and people trained, 2 points more registered users, 5% lower cost per
     search), as a service setting its annual plan would; return how many were stored."""
-    from .compute import metric_values
     from .catalogue import CATALOGUE
+    from .compute import derived_values
+    from .db.aggregates import aggregate
+    from .db.targets import set_targets
     from .periods import PeriodRange
-    from .queries import ANONYMOUS, aggregate
-    from .targets import TargetInfo, set_targets
+    from .targets import TargetInfo
 
     fy_start = load_config().fy_start_month("nhs")
     year = PeriodRange(dt.date(end_fy, fy_start, 1), add_months(dt.date(end_fy, fy_start, 1), 11))
@@ -662,9 +627,10 @@ def seed_targets(db: Database, codes: Sequence[str], end_fy: int) -> int:
     stored = CATALOGUE.stored_codes_for(wanted)
     targets = []
     for code in codes:
-        values = metric_values(aggregate(db, ANONYMOUS, code, stored, before, "range", fy_start),
-                               wanted)
-        found = dict(zip(values["metric"], values["value"]))
+        values = derived_values(aggregate(db, viewer, code, stored, before, "range", fy_start),
+                                wanted)
+        found = {metric: value for metric, cells in values.items()
+                 for value, _ in cells.values()}
         for metric, change, how in DEMO_TARGETS:
             if metric not in found:
                 continue
@@ -675,11 +641,12 @@ def seed_targets(db: Database, codes: Sequence[str], end_fy: int) -> int:
                 target = float(round(earlier * change, -1 if earlier >= 100 else 0))
             targets.append(TargetInfo(code, metric, year, target, "Demo target (synthetic)",
                                       "shelfmark seed-demo"))
-    return len(set_targets(db, ANONYMOUS, targets))
+    return len(set_targets(db, viewer, targets))
 
 
 def seed_scale(
     db: Database,
+    viewer: Viewer,
     n_services: int,
     years: int,
     metrics: Iterable[str] | None = None,
@@ -695,6 +662,7 @@ def seed_scale(
     codes = NHS_METRIC_CODES if metrics is None else tuple(metrics)
     return _seed(
         db,
+        viewer,
         source={
             "code": BENCH_SOURCE_CODE,
             "name": BENCH_SOURCE_NAME,
@@ -720,9 +688,6 @@ def scale_checksum(n_services: int, years: int, seed: int | None = None,
     return _checksum("benchmark", seed, n_services, end_fy, years, NHS_METRIC_CODES)
 
 
-def demo_is_seeded(db: Database) -> bool:
+def demo_is_seeded(db: Database, viewer: Viewer) -> bool:
     """Return whether the demo data source exists."""
-    if not db.is_initialised():
-        return False
-    with db.engine.connect() as conn:
-        return _source_exists(conn, DEMO_SOURCE_CODE)
+    return source_exists(db, viewer, DEMO_SOURCE_CODE)

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from . import peers as peer_groups
-from . import queries
 from .benchmark import Comparison, compare
 from .benchmark_view import DEFAULT_PEERS, peers_from_link, shared_tables
 from .captions import Facts, headline_caption, peer_line
 from .catalogue import CATALOGUE
 from .compute import Kpi
+from .db.services import data_as_of
+from .db.targets import targets_for
 from .formatting import format_value
 from .state import ViewState, parse_state
-from .targets import targets_for
 from .views import DashboardView, build_view
 
 ICONS = {  # Bootstrap Icons names (assets/vendor/bootstrap-icons)
@@ -151,7 +151,7 @@ def build_executive(ctx, viewer, state: ExecutiveState, candidates=None,
     if service is None or dashboard.empty_message:
         return view
     period = dashboard.state.period
-    view.data_as_of = queries.data_as_of(db, viewer, service.code)
+    view.data_as_of = data_as_of(db, viewer, service.code)
     targets = targets_for(db, viewer, service.code, period)
     codes = [item.kpi.code for item in dashboard.kpis]
     comparisons: dict[str, Comparison] = {}

@@ -9,7 +9,7 @@ imported again to give exactly the same stored values (a round trip).
 - Text cells (service codes, teams, notes, names) that a spreadsheet would run as a formula are
   neutralised with a leading quote (see `neutralise`); numbers stay numbers.
 
-`export_csv` and `export_xlsx` take the frame from `queries.export_observations`; `export_data`
+`export_csv` and `export_xlsx` take the frame from `dashboard.db.exports.export_observations`; `export_data`
 does the query and the writing in one call for the page and the command line.
 """
 
@@ -23,20 +23,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import queries
 from .catalogue import CATALOGUE, Catalogue
 from .db import Database
-from .importing.template import (
-    LONG_COLUMNS,
-    MEDIA_TYPES,
-    TEMPLATE_LAYOUTS,
-    csv_bytes,
-    neutralise,
-    unneutralise,
-    wide_columns,
-    write_workbook,
-    xlsx_text,
-)
+from .db.access import Viewer
+from .db.exports import export_observations, services_for_export
+from .db.services import list_services
+from .importing.template import (LONG_COLUMNS, MEDIA_TYPES, TEMPLATE_LAYOUTS, csv_bytes, neutralise,
+                                 unneutralise, wide_columns, write_workbook, xlsx_text)
 from .periods import MONTHS_IN, bucket_start, month_key, period_label
 from .settings import Config, load_config
 
@@ -255,7 +248,7 @@ def export_filename(fmt: str = "csv", *, layout: str = "long", service: str | No
 
 def export_data(
     db: Database,
-    viewer: queries.Viewer,
+    viewer: Viewer,
     layout: str = "long",
     fmt: str = "csv",
     *,
@@ -271,10 +264,10 @@ def export_data(
         raise ValueError(f"unknown export format {fmt!r}: expected csv or xlsx")
     _check_layout(layout)
     codes = None if service_codes is None else list(service_codes)
-    frame = queries.export_observations(db, viewer, codes, start, end)
-    sectors = queries.services_for_export(db, viewer, codes)
+    frame = export_observations(db, viewer, codes, start, end)
+    sectors = services_for_export(db, viewer, codes)
     config = config or load_config()
-    own_years = {s.code: config.fy_start_for(s) for s in queries.list_services(db, viewer)
+    own_years = {s.code: config.fy_start_for(s) for s in list_services(db, viewer)
                  if (codes is None or s.code in codes)
                  and config.fy_start_for(s) != config.fy_start_month(s.sector)}
     writer = export_csv if fmt == "csv" else export_xlsx

@@ -39,13 +39,13 @@ from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
-from sqlalchemy.exc import IntegrityError
 
-from . import queries
 from .db import Database
+from .db.access import Viewer
+from .db.models import SECTORS
+from .db.peers import (delete_peer_group, latest_year_values, peer_candidates, peer_group_record,
+                       peer_group_records, store_peer_group, stored_neighbours)
 from .formatting import format_number
-from .models import SECTORS
-from .queries import Viewer
 from .settings import Config
 from .state import SERVICE_CODE
 
@@ -647,7 +647,7 @@ class Candidates:
 
     @property
     def directory(self) -> pd.DataFrame:
-        """The services as `queries.service_directory` gives them (for comparisons)."""
+        """The services as `dashboard.db.services.service_directory` gives them (for comparisons)."""
         if self._directory is None:
             self._directory = self.frame.set_index("code")[
                 ["name", "population", "population_unit", "source", "public"]
@@ -661,7 +661,7 @@ class Candidates:
 
 def load_candidates(db: Database, viewer: Viewer, sector: str | None = None) -> Candidates:
     """Read the services peers may be chosen from (one sector, or all) for reuse."""
-    return Candidates(queries.peer_candidates(db, viewer, sector=sector))
+    return Candidates(peer_candidates(db, viewer, sector=sector))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -913,7 +913,7 @@ def _own_row(db: Database, viewer: Viewer, cands: Candidates | None, own_code: s
         return None
     own = cands.row(own_code) if cands is not None else None
     if own is None:
-        found = queries.peer_candidates(db, viewer, codes=[own_code])
+        found = peer_candidates(db, viewer, codes=[own_code])
         own = found.iloc[0].to_dict() if len(found) else None
     if own is None:
         group.problems.append(f"The service {_shown(own_code)} is not known, so peers like it "
@@ -995,7 +995,7 @@ def _computed_neighbours(db: Database, viewer: Viewer, group: PeerGroup, cands: 
               if not (a == "population" or cands.has(a) or _given(values, a))]
     extra: dict[str, dict[str, float]] = {}
     if wanted:  # stored metrics, as each service's latest yearly figure
-        figures = queries.latest_year_values(db, viewer, wanted)
+        figures = latest_year_values(db, viewer, wanted)
         for metric, part in figures.groupby("metric"):
             extra[str(metric)] = dict(zip(part["code"], part["value"]))
     columns = []
@@ -1046,7 +1046,7 @@ def _stored_neighbours(db: Database, viewer: Viewer, group: PeerGroup, cands: Ca
                        mask: np.ndarray, own_code: str) -> np.ndarray:
     """Return the positions of the first k stored neighbours passing the filters; fill ranks."""
     defn = group.definition
-    listed = queries.stored_neighbours(db, viewer, own_code, defn.neighbour_source)
+    listed = stored_neighbours(db, viewer, own_code, defn.neighbour_source)
     if not listed:
         raise _NoPeers(f"Your service has no stored neighbour list from "
                        f"{_shown(defn.neighbour_source)}.")
@@ -1077,7 +1077,7 @@ def _finish(db: Database, viewer: Viewer, group: PeerGroup, cands: Candidates | 
         group.problems.append("Your own service was chosen by hand; it is not its own peer.")
     unknown = [c for c in manual if cands is None or c not in cands.position]
     if unknown:
-        found = set(queries.peer_candidates(db, viewer, codes=unknown)["code"])
+        found = set(peer_candidates(db, viewer, codes=unknown)["code"])
         missing = [c for c in unknown if c not in found]
         if missing:
             group.problems.append(f"{_services(len(missing))} chosen by hand "
@@ -1184,11 +1184,10 @@ def save_group(db: Database, viewer: Viewer, name: str, defn: PeerDefinition, cr
     if not isinstance(defn, PeerDefinition):
         raise PeerGroupError("Only a peer-group definition can be saved.")
     created_by = str(created_by or "")[:200]
-    try:
-        status = queries.store_peer_group(db, viewer, name, to_json(defn), describe(defn),
-                                          created_by, replace=replace)
-    except IntegrityError:  # saved at the same moment by someone else
-        status = "exists"
+    # Writes are made one at a time: a group saved at the same moment by someone else is
+    # there by the time this one looks, and reported as existing.
+    status = store_peer_group(db, viewer, name, to_json(defn), describe(defn), created_by,
+                              replace=replace)
     if status == "exists":
         raise PeerGroupError(f"A peer group named {_shown(name, MAX_NAME)} already exists.")
     saved = load_group(db, viewer, name)
@@ -1198,7 +1197,7 @@ def save_group(db: Database, viewer: Viewer, name: str, defn: PeerDefinition, cr
 
 def list_groups(db: Database, viewer: Viewer) -> list[SavedGroup]:
     """List the saved peer groups by name."""
-    return [_saved(row) for row in queries.peer_group_records(db, viewer)]
+    return [_saved(row) for row in peer_group_records(db, viewer)]
 
 
 def load_group(db: Database, viewer: Viewer, name: str) -> SavedGroup | None:
@@ -1207,7 +1206,7 @@ def load_group(db: Database, viewer: Viewer, name: str) -> SavedGroup | None:
         name = check_name(name)
     except PeerGroupError:
         return None
-    row = queries.peer_group_record(db, viewer, name)
+    row = peer_group_record(db, viewer, name)
     return _saved(row) if row else None
 
 
@@ -1217,7 +1216,7 @@ def delete_group(db: Database, viewer: Viewer, name: str) -> bool:
         name = check_name(name)
     except PeerGroupError:
         return False
-    return queries.delete_peer_group(db, viewer, name)
+    return delete_peer_group(db, viewer, name)
 
 
 __all__ = [

@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import queries
 from .catalogue import CATALOGUE
 from .db import Database
+from .db.access import Viewer
+from .db.exports import service_observations
+from .db.imports import batches_for_service
+from .db.services import get_service
+from .importing.checks import MAD_SCALE, MIN_HISTORY, MIN_RELATIVE_SPREAD, OUTLIER_MADS
 from .periods import MONTHS_IN, add_months, period_label
 
-OUTLIER_MADS = 3.0
-MAD_SCALE = 1.4826  # makes the median absolute deviation estimate a normal standard deviation
-MIN_RELATIVE_SPREAD = 0.1  # a steady series does not make a 10% swing an outlier
-MIN_HISTORY = 6  # figures needed before calling one an outlier
 
 # Status of a metric in a month, best first (a month takes the best status of its figures).
 REPORTED, IMPUTED, FLAGGED, GAP = "reported", "imputed", "missing with a reason", "no data"
@@ -183,13 +183,13 @@ def gaps(months: list[dt.date], status: dict[str, list[str]]) -> list[dict]:
     return found
 
 
-def service_report(db: Database, viewer: queries.Viewer, config, service_code: str) -> QualityReport:
+def service_report(db: Database, viewer: Viewer, config, service_code: str) -> QualityReport:
     """Check a service's stored figures and list the imports that touched them."""
-    service = queries.get_service(db, viewer, service_code)
+    service = get_service(db, viewer, service_code)
     report = QualityReport(service=service_code)
     if service is None:
         return report
-    frame = queries.service_observations(db, viewer, service_code)
+    frame = service_observations(db, viewer, service_code)
     fy_month = config.fy_start_for(service)
     report.figures = len(frame)
     report.months, report.status = coverage(frame)
@@ -197,5 +197,5 @@ def service_report(db: Database, viewer: queries.Viewer, config, service_code: s
     report.gaps = gaps(report.months, report.status)
     report.outliers = outliers(frame, fy_month)
     report.flagged = flagged(frame, fy_month)
-    report.batches = queries.batches_for_service(db, viewer, service_code)
+    report.batches = batches_for_service(db, viewer, service_code)
     return report

@@ -119,6 +119,14 @@ SETTINGS: tuple[Setting, ...] = (
         "for the links in downloads that re-open a view. Empty: the address of the request "
         "that made the file; from the command line the links stay relative.",
     ),
+    Setting(
+        "WRITE_WAIT_SECONDS",
+        60,
+        "How long a change to the stored figures (an import, an undo, a target, the demo data) "
+        "waits for another change in progress to finish before it is refused with a plain "
+        "'try again' (changes are made one at a time, so none is lost).",
+        int,
+    ),
     Setting("HOST", "127.0.0.1", "Address `make run` binds to."),
     Setting("PORT", 8050, "Port `make run` listens on.", int),
     Setting(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from .models import CATEGORIES
-from .periods import GRANULARITIES, PeriodRange, add_months, financial_year_range, fy_year
-from .periods import month_key, parse_month
+from .db.models import CATEGORIES
+from .periods import (GRANULARITIES, PeriodRange, add_months, financial_year_range, fy_year,
+                      month_key, parse_month)
 
 DASHBOARD_CATEGORIES = ("staffing", "finance", "activity", "impact")
 SERVICE_CODE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # a service code as links carry it (fullmatch)

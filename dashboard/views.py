@@ -14,9 +14,10 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from . import queries
 from .catalogue import CATALOGUE, Catalogue
 from .compute import Kpi, derived_values, kpis_from_values
+from .db.aggregates import Read, aggregate_reads
+from .db.services import ServiceInfo, first_service_code, service_summary
 from .periods import (GRANULARITY_LABELS, MONTHS_IN, PeriodRange, add_months, bucket_start,
                       period_label)
 from .settings import Config
@@ -380,7 +381,7 @@ class DashboardView:
 
     page: PageSpec
     state: ViewState
-    service: queries.ServiceInfo | None
+    service: ServiceInfo | None
     fy_start_month: int
     extent: tuple[dt.date, dt.date] | None
     kpis: list[KpiView] = field(default_factory=list)
@@ -461,7 +462,7 @@ def panel_granularity(panel: Panel, granularity: str, finest: str) -> str:
 
 def page_reads(kpi_codes, panels: list[tuple[Panel, str]], period: PeriodRange,
                granularity: str, fy_start: int,
-               catalogue: Catalogue = CATALOGUE) -> list[queries.Read]:
+               catalogue: Catalogue = CATALOGUE) -> list[Read]:
     """List the aggregates a page reads to show its KPIs and panels, and nothing more.
 
     In order: the period's totals (KPIs and breakdowns), the comparison period's totals
@@ -476,9 +477,9 @@ def page_reads(kpi_codes, panels: list[tuple[Panel, str]], period: PeriodRange,
         *kpi_codes, *(m for p, _ in panels if p.kind in ("breakdown", "shares")
                       for m in p.metrics)])
     comparison = comparison_period(period)
-    reads = [queries.Read("range", period, tuple(totals)),
-             queries.Read("range", comparison, tuple(kpi_stored)),
-             queries.Read(granularity, history_months(period, granularity, fy_start),
+    reads = [Read("range", period, tuple(totals)),
+             Read("range", comparison, tuple(kpi_stored)),
+             Read(granularity, history_months(period, granularity, fy_start),
                           tuple(kpi_stored))]
     trends: dict[str, list[str]] = {}
     for panel, grain in panels:
@@ -489,7 +490,7 @@ def page_reads(kpi_codes, panels: list[tuple[Panel, str]], period: PeriodRange,
         stored = catalogue.stored_codes_for(codes)
         if grain == granularity:
             stored = [c for c in stored if c not in in_history]
-        reads.append(queries.Read(grain, period, tuple(stored)))
+        reads.append(Read(grain, period, tuple(stored)))
     return reads
 
 
@@ -498,22 +499,22 @@ def build_view(db, viewer, config: Config, page_key: str, state: ViewState,
     """Resolve the state against the data and compute every KPI and panel of a page.
 
     Two statements on one connection: the service with its extent and reported measures,
-    then every aggregate the page shows (queries.aggregate_reads).
+    then every aggregate the page shows (dashboard.db.aggregates.aggregate_reads).
     """
-    with db.engine.connect() as conn:
+    with db.reading() as conn:
         return _build_view(db, conn, viewer, config, page_key, state, catalogue)
 
 
 def _build_view(db, conn, viewer, config: Config, page_key: str, state: ViewState,
                 catalogue: Catalogue) -> DashboardView:
     messages = list(state.problems)
-    summary = (queries.service_summary(db, viewer, state.service, conn=conn) if state.service
+    summary = (service_summary(db, viewer, state.service, conn=conn) if state.service
                else None)
     if summary is None:
         if state.service:
             messages.append(unknown_service_note(state.service))
-        code = queries.first_service_code(db, viewer)
-        summary = queries.service_summary(db, viewer, code, conn=conn) if code else None
+        code = first_service_code(db, viewer)
+        summary = service_summary(db, viewer, code, conn=conn) if code else None
     if summary is None:
         spec = page_spec(page_key, None)
         return DashboardView(spec, replace(state, service=None), None, 4, None, messages=messages,
@@ -559,7 +560,7 @@ def _build_view(db, conn, viewer, config: Config, page_key: str, state: ViewStat
             panels.append((panel, panel_granularity(panel, granularity, finest)))
 
     reads = page_reads(kpi_codes, panels, period, granularity, fy_start, catalogue)
-    found = queries.aggregate_reads(db, viewer, summary, reads, fy_start, conn=conn)
+    found = aggregate_reads(db, viewer, summary, reads, fy_start, conn=conn)
     now, then, history = found[0], found[1], found[2]
     labels: dict[str, dict[dt.date, str]] = {grain: {} for grain in MONTHS_IN}
 

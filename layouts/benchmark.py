@@ -6,17 +6,17 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, peers, queries
+from dashboard import context, peers
 from dashboard.benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
-from dashboard.benchmark_view import (BenchmarkView, cached_benchmark, league_rows,
-                                      parse_benchmark_state, percentile_text)
-from dashboard.benchmark_view import comparison_text as _value
+from dashboard.benchmark_view import (BenchmarkView, cached_benchmark, comparison_text as _value,
+                                      league_rows, parse_benchmark_state, percentile_text)
 from dashboard.catalogue import CATALOGUE
+from dashboard.db.services import list_services
 from dashboard.figures import quartile_band
 from dashboard.formatting import format_number
+from dashboard.periods import fy_label
 from dashboard.snapshot.build import benchmark_panels
 from dashboard.snapshot.describe import table_markdown
-from dashboard.periods import fy_label
 
 from . import ids
 from .components import accessible_graph, empty_state, navbar, service_options, service_picker
@@ -74,7 +74,7 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
     if view.has_neighbour_list:
         neighbour_sources.append({"label": "ACE statistical neighbours",
                                   "value": peers.ACE_NEIGHBOURS})
-    services = queries.list_services(context.current().db, context.current_viewer(),
+    services = list_services(context.current().db, context.current_viewer(),
                                      sector=service.sector) if service else []
     saved = peers.list_groups(context.current().db, context.current_viewer())
     return dbc.Card(dbc.CardBody([
@@ -288,7 +288,7 @@ def layout(**query) -> html.Div:
     viewer = context.current_viewer()
     state, problems = parse_benchmark_state(query)
     view = cached_benchmark(ctx, viewer, state, problems)
-    services = queries.list_services(ctx.db, viewer)
+    services = list_services(ctx.db, viewer)
     search = view.state.to_query()
     fy_start = ctx.config.fy_start_for(view.service) if view.service else 4
     controls = dbc.Row([

@@ -6,10 +6,11 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, peers, queries
+from dashboard import context, peers
 from dashboard.benchmark_view import DEFAULT_PEERS
-from dashboard.executive import ExecutiveItem, ExecutiveView, cached_executive, \
-    parse_executive_state
+from dashboard.db.services import list_services
+from dashboard.executive import (ExecutiveItem, ExecutiveView, cached_executive,
+                                 parse_executive_state)
 from dashboard.formatting import format_value, plural
 from dashboard.periods import month_key
 from dashboard.snapshot.build import executive_panels
@@ -135,7 +136,7 @@ def layout(**query) -> html.Div:
     viewer = context.current_viewer()
     state = parse_executive_state(query)
     view = cached_executive(ctx, viewer, state)
-    services = queries.list_services(ctx.db, viewer)
+    services = list_services(ctx.db, viewer)
     search = view.state.to_query() if view.service else ""
     organisation = str(ctx.config.get("ORGANISATION_NAME") or "")
     dashboard = view.dashboard

@@ -6,13 +6,14 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, queries
+from dashboard import context
+from dashboard.db.services import first_service_code, list_services
 from dashboard.state import parse_state, unknown_service_note
 from dashboard.views import PAGE_ORDER, build_view
 
 from . import benchmark, definitions, executive, ids, importing, present, quality
-from .toolbar import toolbar
 from .components import PAGE_PATHS, PAGE_TITLES, filter_bar, navbar, page_body
+from .toolbar import toolbar
 
 
 def render_page(page_key: str, query: dict) -> html.Div:
@@ -21,7 +22,7 @@ def render_page(page_key: str, query: dict) -> html.Div:
     viewer = context.current_viewer()
     state = parse_state(query)
     view = build_view(ctx.db, viewer, ctx.config, page_key, state)
-    services = queries.list_services(ctx.db, viewer)
+    services = list_services(ctx.db, viewer)
     search = view.state.to_query() if view.service else ""
     return html.Div([
         dcc.Store(id=ids.PAGE_KEY, data=page_key),
@@ -47,7 +48,7 @@ def _layout_for(page_key: str):
 
 def import_page(**_query) -> html.Div:
     """Return the Import page with the latest batches."""
-    from dashboard.importing.engine import list_batches
+    from dashboard.db.imports import list_batches
 
     ctx = context.current()
     batches = list_batches(ctx.db, context.current_viewer())
@@ -62,7 +63,7 @@ def quality_page(service: str | None = None, **_query) -> html.Div:
     """
     ctx = context.current()
     viewer = context.current_viewer()
-    services = queries.list_services(ctx.db, viewer)
+    services = list_services(ctx.db, viewer)
     known = {s.code for s in services}
     state = parse_state({"service": service} if service is not None else {})
     messages = list(state.problems)
@@ -71,7 +72,7 @@ def quality_page(service: str | None = None, **_query) -> html.Div:
         messages.append(unknown_service_note(code))
         code = None
     if code is None:
-        code = queries.first_service_code(ctx.db, viewer)
+        code = first_service_code(ctx.db, viewer)
     return quality.layout(services, code, quality.quality_body(code, messages))
 
 

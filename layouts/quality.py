@@ -8,7 +8,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, queries
+from dashboard import context
+from dashboard.db.services import get_service
 from dashboard.figures import CONFIG, make_coverage_figure
 from dashboard.formatting import format_number
 from dashboard.quality import OUTLIER_MADS, QualityReport, service_report
@@ -147,7 +148,7 @@ def quality_body(service_code: str | None, messages: list[str] | None = None) ->
     ctx = context.current()
     viewer = context.current_viewer()
     notes = [dbc.Alert(m, color="warning", className="py-2") for m in messages or []]
-    service = queries.get_service(ctx.db, viewer, service_code) if service_code else None
+    service = get_service(ctx.db, viewer, service_code) if service_code else None
     if service is None:
         return notes + [dbc.Alert("Choose a library service to check its figures.",
                                   color="info")]

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from dashboard.models import Base
+from dashboard.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata

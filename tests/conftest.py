@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from dashboard.db import Database
-from dashboard.importing.engine import import_data as _import_data
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.imports import import_data as _import_data
+from dashboard.db.models import DataSource, ImportBatch, Metric, Observation, Service
 from dashboard.importing.imls import parse_imls as _parse_imls
-from dashboard.models import DataSource, ImportBatch, Metric, Observation, Service
-from dashboard.queries import ANONYMOUS
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
@@ -188,7 +188,7 @@ def demo_db(request, tmp_path_factory):
     from dashboard import demo
 
     db, cleanup = _backend_database(request.param, tmp_path_factory)
-    demo.seed_demo(db, seed=20240401, n_services=12, years=2)
+    demo.seed_demo(db, ANONYMOUS, seed=20240401, n_services=12, years=2)
     yield db
     cleanup()
 
@@ -211,7 +211,7 @@ def make_demo_app(tmp_path_factory, name: str, n_services: int, years: int = 5, 
     path = tmp_path_factory.mktemp(name) / "demo.db"
     db = Database(f"sqlite:///{path}")
     db.upgrade()
-    demo.seed_demo(db, seed=20240401, n_services=n_services, years=years)
+    demo.seed_demo(db, ANONYMOUS, seed=20240401, n_services=n_services, years=years)
     db.dispose()
     return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache",
                        **settings})

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from dashboard import demo
-from dashboard.db import Database
+from dashboard.db import ANONYMOUS, Database
 from layouts import ids
 
 ALL_CATEGORIES = ["staffing", "finance", "activity", "impact"]
@@ -21,7 +21,7 @@ def demo_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("app") / "demo.db"
     db = Database(f"sqlite:///{path}")
     db.upgrade()
-    demo.seed_demo(db, seed=20240401, n_services=6)
+    demo.seed_demo(db, ANONYMOUS, seed=20240401, n_services=6)
     db.dispose()
     return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache"})
 

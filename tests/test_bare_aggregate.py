@@ -1,11 +1,12 @@
-"""The benchmark's bare aggregate yields the very numbers the pages show (SQLite, PostgreSQL).
+"""The bare SQL of a page yields the very numbers the page shows (SQLite, PostgreSQL).
 
-`make bench` compares each page's callback with bench.bare_aggregate, two hand-written SQL
-statements. The comparison is only fair if the bare statements compute everything the page
-shows: range totals of the period and its comparison period by each metric's rule, and the
-bucketed sparkline and trend series with their coverage. Here every number of a view (KPI
-values, comparisons, coverage, sparklines, panel frames) is rebuilt from the bare aggregate's
-rows, derived measures by their catalogue formula, and compared.
+`make bench` compares each page's callback with the page's own aggregate statement run alone
+(dashboard.db.aggregates.aggregate_rows, the "bare SQL"). That statement must compute
+everything the page shows: range totals of the period and its comparison period by each
+metric's rule, and the bucketed sparkline and trend series with their coverage. Here every
+number of a view (KPI values, comparisons, coverage, sparklines, panel frames) is rebuilt from
+the statement's rows independently of the page's own Python (the finest period type kept per
+bucket, coverage, derived measures by their catalogue formula), and compared.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from dashboard import bench, demo
+from bench.pages import page_reads_of
+from dashboard import demo
 from dashboard.catalogue import CATALOGUE
-from dashboard.models import ImportBatch, Metric, Observation, Service
-from dashboard.queries import ANONYMOUS
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.aggregates import Read, aggregate_rows
+from dashboard.db.models import ImportBatch, Metric, Observation, Service
+from dashboard.db.services import service_summary
+from dashboard.periods import PeriodRange, bucket_from_number
 from dashboard.settings import load_config
 from dashboard.state import parse_state
-from dashboard.periods import PeriodRange
-from dashboard.queries import Read
 from dashboard.views import build_view, page_reads, starts_bucket
 from tests.conftest import load_tiny, month, months_between
 
@@ -79,7 +82,7 @@ def bench_db(request, tmp_path_factory):
     from tests.conftest import _backend_database
 
     db, cleanup = _backend_database(request.param, tmp_path_factory)
-    demo.seed_demo(db, seed=20240401, n_services=20)
+    demo.seed_demo(db, ANONYMOUS, seed=20240401, n_services=20)
     load_tiny(db)
     load_mixed(db)
     yield db
@@ -109,17 +112,33 @@ def _values(code, cells):
     return cells.get(code)
 
 
-def _cells(rows: dict, names: dict[int, str], read, first: dt.date | None = None) -> dict:
-    """Regroup one read of the bare aggregate, {metric id: {bucket: (value, periods, period
-    type)}}, as {bucket: {code: (value, coverage)}}, from bucket `first` on. Coverage is the
-    share of the range's or bucket's periods of that type reported, at most 1."""
+def bare(db, service: str, reads: list[Read], fy_start: int) -> list[dict]:
+    """Run a page's bare SQL and regroup its rows, per read, as {code: {bucket start (None for
+    a range): (value, periods, period type)}}, keeping the finest period type per bucket."""
+    summary = service_summary(db, ANONYMOUS, service)
+    found: list[dict] = [{} for _ in reads]
+    for part, code, period_type, number, value, periods in aggregate_rows(
+            db, ANONYMOUS, summary, reads, fy_start):
+        grain = reads[part].granularity
+        bucket = None if grain == "range" else bucket_from_number(int(number), grain, fy_start)
+        kept = found[part].setdefault(code, {}).get(bucket)
+        if kept is None or MONTHS[period_type] < MONTHS[kept[2]]:
+            found[part][code][bucket] = (float(value), periods, period_type)
+    return found
+
+
+def _cells(rows: dict, read, first: dt.date | None = None) -> dict:
+    """Regroup one read of the bare SQL, {code: {bucket: (value, periods, period type)}}, as
+    {bucket: {code: (value, coverage)}}, from bucket `first` on. Coverage is the share of the
+    range's or bucket's periods of that type reported (a month bucket is one stored month),
+    at most 1."""
     span = read.months.months if read.granularity == "range" else MONTHS[read.granularity]
     buckets: dict = {}
-    for metric_id, found in rows.items():
+    for code, found in rows.items():
         for bucket, (value, periods, period_type) in found.items():
             if first is None or bucket >= first:
                 expected = max(1, span // MONTHS[period_type])
-                buckets.setdefault(bucket, {})[names[metric_id]] = (
+                buckets.setdefault(bucket, {})[code] = (
                     float(value), min(1.0, periods / expected))
     return buckets
 
@@ -184,18 +203,13 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
                          "granularity": granularity})
     view = build_view(bench_db, ANONYMOUS, CONFIG, page, state)
     assert view.empty_message is None and view.kpis
-    with bench_db.engine.connect() as conn:
-        service_id = conn.execute(text("SELECT id FROM service WHERE code = :c"),
-                                  {"c": service}).scalar()
-        names = dict(conn.execute(text("SELECT id, code FROM metric")).all())
     period, fy_start = view.state.period, view.fy_start_month
     kpis = [item.kpi.code for item in view.kpis]
     panels = [(data.panel, data.granularity) for data in view.panels]
     reads = page_reads(kpis, panels, period, view.state.granularity, fy_start)
-    bare = bench.bare_aggregate(bench_db, service_id, {c: i for i, c in names.items()}, reads,
-                                fy_start)
+    rows = bare(bench_db, service, reads, fy_start)
 
-    # The bare aggregate reads what the page shows, and no more: the parts of the KPIs and
+    # The bare SQL reads what the page shows, and no more: the parts of the KPIs and
     # breakdowns for the period, of the KPIs for the comparison period and the sparklines,
     # and of the trends for the trends' buckets.
     totals = [m for d in view.panels if d.panel.kind in ("breakdown", "shares")
@@ -215,8 +229,8 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
         assert set(read.metrics) | (trends & in_history) == trends
         assert not set(read.metrics) & in_history
 
-    now = _cells(bare[0], names, reads[0]).get(None, {})
-    then = _cells(bare[1], names, reads[1]).get(None, {})
+    now = _cells(rows[0], reads[0]).get(None, {})
+    then = _cells(rows[1], reads[1]).get(None, {})
     # KPI tiles: the period's figure and coverage, and the comparison period's.
     for item in view.kpis:
         kpi = item.kpi
@@ -224,7 +238,7 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
         assert _same((kpi.previous, kpi.previous_coverage), _values(kpi.code, then)), kpi.code
 
     # Sparklines: the history series, bucket by bucket.
-    history = _cells(bare[2], names, reads[2])
+    history = _cells(rows[2], reads[2])
     for item in view.kpis:
         expected = _expected_series([item.kpi.code], history)
         assert _frame_series(item.spark) == _approx(expected), item.kpi.code
@@ -240,10 +254,10 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
             continue
         buckets: dict = {}
         if aligned and data.granularity == reads[2].granularity:
-            buckets = _cells(bare[2], names, reads[2], first=period.start)
+            buckets = _cells(rows[2], reads[2], first=period.start)
         for i, read in enumerate(reads[3:], start=3):
             if read.granularity == data.granularity:
-                for bucket, cells in _cells(bare[i], names, read).items():
+                for bucket, cells in _cells(rows[i], read).items():
                     buckets.setdefault(bucket, {}).update(cells)
         assert _frame_series(data.frame) == _approx(_expected_series(codes, buckets)), \
             data.panel.key
@@ -251,24 +265,18 @@ def test_bare_aggregate_yields_the_page_numbers(bench_db, page, service, start, 
 
 def test_bare_aggregate_covers_every_month_of_a_financial_year(bench_db):
     """April and March both count, on both databases (dates compared as dates)."""
-    with bench_db.engine.connect() as conn:
-        service_id = conn.execute(text("SELECT id FROM service WHERE code = 'TINY1'")).scalar()
-        searches = conn.execute(text("SELECT id FROM metric WHERE code = 'searches'")).scalar()
     fy22 = PeriodRange(month(2022, 4), month(2023, 3))
     reads = [Read("range", fy22, ("searches",)), Read("range", fy22.shifted(-12), ("searches",)),
              Read("year", fy22, ("searches",)), Read("quarter", fy22, ("searches",))]
-    bare = bench.bare_aggregate(bench_db, service_id, {"searches": searches}, reads, 4)
-    assert bare[0] == {searches: {None: (78.0, 12, "month")}}  # 4 + 5 + ... + 12 + 1 + 2 + 3
-    assert bare[1] == {}
-    assert bare[2] == {searches: {month(2022, 4): (78.0, 12, "month")}}
-    assert bare[3][searches][month(2023, 1)] == (6.0, 3, "month")
+    rows = bare(bench_db, "TINY1", reads, 4)
+    assert rows[0] == {"searches": {None: (78.0, 12, "month")}}  # 4 + 5 + ... + 12 + 1 + 2 + 3
+    assert rows[1] == {}
+    assert rows[2] == {"searches": {month(2022, 4): (78.0, 12, "month")}}
+    assert rows[3]["searches"][month(2023, 1)] == (6.0, 3, "month")
 
 
 def test_bench_times_the_bare_aggregate_of_what_the_page_reads(bench_db):
-    """The arguments the benchmark gives bare_aggregate are those of the page's own view."""
-    with bench_db.engine.connect() as conn:
-        service_id = conn.execute(text("SELECT id FROM service WHERE code = 'DEMO001'")).scalar()
-        ids = dict(conn.execute(text("SELECT code, id FROM metric")).all())
+    """The reads the benchmark times bare are those of the page's own view."""
     for page in ("overview", "staffing", "activity", "impact"):
         for granularity, start, end in (("month", "2022-04", "2023-03"),
                                         ("quarter", "2022-07", "2022-09"),
@@ -276,18 +284,17 @@ def test_bench_times_the_bare_aggregate_of_what_the_page_reads(bench_db):
             view = build_view(bench_db, ANONYMOUS, CONFIG, page, parse_state(
                 {"service": "DEMO001", "from": start, "to": end, "granularity": granularity}))
             period = view.state.period
-            args = bench.page_aggregate_args(page, service_id, ids, period, granularity,
-                                             view.fy_start_month)
-            assert args == (service_id, ids, page_reads(
+            timed = page_reads_of(page, period, granularity, view.fy_start_month)
+            assert timed == page_reads(
                 [item.kpi.code for item in view.kpis],
                 [(data.panel, data.granularity) for data in view.panels],
-                period, granularity, view.fy_start_month), view.fy_start_month)
+                period, granularity, view.fy_start_month)
 
 
 def test_bare_aggregate_takes_the_mean_of_rates(empty_db):
     """No stored NHS measure is a rate; made one, the bare aggregate averages it as the page
     does (a database of its own: the change must not leak into other tests)."""
-    from dashboard.models import Metric
+    from dashboard.db.models import Metric
 
     load_tiny(empty_db)
     with empty_db.session() as session:
@@ -297,15 +304,11 @@ def test_bare_aggregate_takes_the_mean_of_rates(empty_db):
     state = parse_state({"service": "TINY1", "from": "2022-04", "to": "2023-03",
                          "granularity": "quarter"})
     view = build_view(empty_db, ANONYMOUS, CONFIG, "impact", state)
-    with empty_db.engine.connect() as conn:
-        service_id = conn.execute(text("SELECT id FROM service WHERE code = 'TINY1'")).scalar()
-        names = dict(conn.execute(text("SELECT id, code FROM metric")).all())
     reads = page_reads([k.kpi.code for k in view.kpis],
                        [(d.panel, d.granularity) for d in view.panels], view.state.period,
                        "quarter", view.fy_start_month)
-    bare = bench.bare_aggregate(empty_db, service_id, {c: i for i, c in names.items()}, reads,
-                                view.fy_start_month)
-    now = _cells(bare[0], names, reads[0])[None]
+    rows = bare(empty_db, "TINY1", reads, view.fy_start_month)
+    now = _cells(rows[0], reads[0])[None]
     assert now["impact_responses"] == (10.0, 1.0)  # the mean of twelve 10s, not their sum
     assert now["impact_patient_care"] == (7.0, 1.0)  # the mean of six 8s and six 6s
     shown = {k.kpi.code: k.kpi.value for k in view.kpis}

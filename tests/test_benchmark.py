@@ -7,10 +7,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from dashboard import queries
-from dashboard.benchmark import (QUARTILE_METHOD, compare, competition_rank, ordinal,
-                                 peer_letters, percentile_rank, quartiles)
-from dashboard.models import DataSource, ImportBatch, Metric, Observation, Service
+from dashboard.benchmark import (QUARTILE_METHOD, compare, competition_rank, ordinal, peer_letters,
+                                 percentile_rank, quartiles)
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.models import DataSource, ImportBatch, Metric, Observation, Service
 from dashboard.periods import PeriodRange
 from dashboard.settings import load_config
 
@@ -71,7 +71,7 @@ def test_statistics_by_hand():
 
 def test_comparison_on_the_fixture(empty_db):
     load(empty_db)
-    [c] = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR)
+    [c] = compare(empty_db, ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR)
     assert c.own_value == 50.0
     assert (c.n_group, c.n_reporting) == (7, 6)
     assert c.reporting_text == "6 of 7 peers have data"
@@ -85,7 +85,7 @@ def test_comparison_on_the_fixture(empty_db):
 
 def test_peers_are_anonymised_and_relabelled_per_measure(empty_db):
     load(empty_db)
-    visits, staff = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", PEERS,
+    visits, staff = compare(empty_db, ANONYMOUS, CONFIG, "OWN", PEERS,
                             ["visits", "staff_total_wte"], YEAR)
     for result in (visits, staff):
         assert all(p.label.startswith("Peer ") and p.code is None and not p.named
@@ -93,18 +93,18 @@ def test_peers_are_anonymised_and_relabelled_per_measure(empty_db):
         assert not any("Library" in p.label for p in result.peers)
     # The same peer gets a different letter in another group; the same view, the same letters.
     by_visits = {p.value: p.label for p in visits.peers if p.value in (10.0, 40.0, 60.0)}
-    again = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR,
+    again = compare(empty_db, ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR,
                     group_key="another group")[0]
     by_again = {p.value: p.label for p in again.peers if p.value in (10.0, 40.0, 60.0)}
     assert by_visits != by_again
-    same = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR)[0]
+    same = compare(empty_db, ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR)[0]
     assert [(p.label, p.value) for p in same.peers] == [(p.label, p.value)
                                                         for p in visits.peers]
 
 
 def test_public_sources_are_named(empty_db):
     load(empty_db, public=True)
-    [c] = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR)
+    [c] = compare(empty_db, ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR)
     assert {p.label for p in c.peers} == {f"Library {code}" for code in
                                          ("P1", "P2", "P3", "P4", "P5", "P6")}
     assert all(p.named and p.code for p in c.peers)
@@ -112,7 +112,7 @@ def test_public_sources_are_named(empty_db):
 
 def test_small_groups_are_withheld(empty_db):
     load(empty_db)
-    [c] = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", ["P1", "P2", "P3", "P4", "P7"],
+    [c] = compare(empty_db, ANONYMOUS, CONFIG, "OWN", ["P1", "P2", "P3", "P4", "P7"],
                   ["visits"], YEAR)
     assert c.withheld and c.n_reporting == 4
     assert "only 4 of 5 peers have data" in c.withheld_reason
@@ -123,7 +123,7 @@ def test_small_groups_are_withheld(empty_db):
 
 def test_normalisation_per_population_excludes_and_counts(empty_db):
     load(empty_db)
-    [c] = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR,
+    [c] = compare(empty_db, ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR,
                   normalisation="population")
     assert c.denominator == "per 1,000 WTE staff served"
     assert c.own_value == pytest.approx(50.0)  # 50 / (1,000 / 1,000)
@@ -131,7 +131,7 @@ def test_normalisation_per_population_excludes_and_counts(empty_db):
     assert c.n_no_denominator == 1 and c.n_reporting == 5
     values = sorted(p.value for p in c.peers)
     assert values == pytest.approx(sorted([100.0, 50.0, 100.0, 50.0, 200.0]))
-    [s] = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR,
+    [s] = compare(empty_db, ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR,
                   normalisation="staff")
     assert s.denominator == "per WTE staff"
     assert s.own_value == pytest.approx(10.0)
@@ -141,12 +141,12 @@ def test_normalisation_per_population_excludes_and_counts(empty_db):
 def test_unknown_service_and_normalisation(empty_db):
     load(empty_db)
     with pytest.raises(LookupError):
-        compare(empty_db, queries.ANONYMOUS, CONFIG, "NOPE", PEERS, ["visits"], YEAR)
+        compare(empty_db, ANONYMOUS, CONFIG, "NOPE", PEERS, ["visits"], YEAR)
     with pytest.raises(ValueError):
-        compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR,
+        compare(empty_db, ANONYMOUS, CONFIG, "OWN", PEERS, ["visits"], YEAR,
                 normalisation="per-banana")
     # Unknown peer codes and the own code among the peers are ignored.
-    [c] = compare(empty_db, queries.ANONYMOUS, CONFIG, "OWN", [*PEERS, "OWN", "GHOST"],
+    [c] = compare(empty_db, ANONYMOUS, CONFIG, "OWN", [*PEERS, "OWN", "GHOST"],
                   ["visits"], YEAR)
     assert c.n_group == 7
 
@@ -173,7 +173,7 @@ def test_imls_comparisons_match_an_independent_computation(imls_db, imls_source,
     db, _ = imls_db
     state = imls_source[own]["STABR"]
     peers = [code for code, row in imls_source.items() if row["STABR"] == state and code != own]
-    results = compare(db, queries.ANONYMOUS, CONFIG, own, peers, list(COLUMNS), FY2017)
+    results = compare(db, ANONYMOUS, CONFIG, own, peers, list(COLUMNS), FY2017)
     for result in results:
         column = COLUMNS[result.metric]
         values = np.array([v for v in (source_value(imls_source[p], column) for p in peers)
@@ -197,7 +197,7 @@ def test_imls_per_capita_matches_an_independent_computation(imls_db, imls_source
     db, _ = imls_db
     own = "CA0063"
     peers = [c for c, row in imls_source.items() if row["STABR"] == "CA" and c != own]
-    [result] = compare(db, queries.ANONYMOUS, CONFIG, own, peers, ["visits"], FY2017,
+    [result] = compare(db, ANONYMOUS, CONFIG, own, peers, ["visits"], FY2017,
                        normalisation="population")
     rates = []
     lacking = 0
@@ -230,7 +230,7 @@ def test_rates_are_never_divided_again(imls_db, imls_source):
         assert not normalisable(CATALOGUE[code]), code
     db, _ = imls_db
     peers = [c for c, row in imls_source.items() if row["STABR"] == "CA" and c != "CA0063"]
-    raw, per = (compare(db, queries.ANONYMOUS, CONFIG, "CA0063", peers,
+    raw, per = (compare(db, ANONYMOUS, CONFIG, "CA0063", peers,
                         ["pls_visits_per_capita"], FY2017, normalisation=n)[0]
                 for n in ("raw", "population"))
     assert per.denominator == "" and per.median == raw.median and per.own_value == raw.own_value
@@ -246,20 +246,20 @@ def test_a_shared_value_table_gives_the_same_comparisons(imls_db, imls_source):
     from dashboard.benchmark_view import sector_codes, sector_table
 
     db, _ = imls_db
-    candidates = peer_groups.load_candidates(db, queries.ANONYMOUS)
-    table = sector_table(db, queries.ANONYMOUS, "public", FY2017)
+    candidates = peer_groups.load_candidates(db, ANONYMOUS)
+    table = sector_table(db, ANONYMOUS, "public", FY2017)
     assert set(COLUMNS) <= table.metrics and "pls_population_lsa" in sector_codes("public")
     own = "NY0778"
     peers = [c for c, row in imls_source.items() if row["STABR"] == "NY" and c != own]
     for per in ("raw", "population", "staff"):
         metrics = [*COLUMNS, "pls_visits_per_capita"]
-        alone = compare(db, queries.ANONYMOUS, CONFIG, own, peers, metrics, FY2017,
+        alone = compare(db, ANONYMOUS, CONFIG, own, peers, metrics, FY2017,
                         normalisation=per)
-        shared = compare(db, queries.ANONYMOUS, CONFIG, own, peers, metrics, FY2017,
+        shared = compare(db, ANONYMOUS, CONFIG, own, peers, metrics, FY2017,
                          normalisation=per, table=table, directory=candidates.directory)
         assert [c.as_row() for c in shared] == [c.as_row() for c in alone]
         assert [(p.label, p.value) for c in shared for p in c.peers] == \
             [(p.label, p.value) for c in alone for p in c.peers]
     other_year = PeriodRange(dt.date(2015, 7, 1), dt.date(2016, 6, 1))  # not the table's year
-    [c] = compare(db, queries.ANONYMOUS, CONFIG, own, peers, ["visits"], other_year, table=table)
+    [c] = compare(db, ANONYMOUS, CONFIG, own, peers, ["visits"], other_year, table=table)
     assert c.n_reporting == 0 and c.withheld

@@ -17,14 +17,17 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import cli, queries
+from conftest import app_client, make_demo_app
+from dashboard import cli
 from dashboard.benchmark import QUARTILE_METHOD
 from dashboard.benchmark_export import BENCHMARK_COLUMNS, CONTEXT_COLUMNS
 from dashboard.benchmark_view import DEFAULT_PEERS, parse_benchmark_state
 from dashboard.db import Database
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.peers import aggregate_services
+from dashboard.db.services import list_services
 from dashboard.periods import PeriodRange
 from layouts import ids
-from conftest import app_client, make_demo_app
 
 HEADER = [h for _, h in BENCHMARK_COLUMNS] + list(CONTEXT_COLUMNS)
 
@@ -44,7 +47,7 @@ def services(demo_app):
     with demo_app.server.app_context():
         from dashboard import context
 
-        return queries.list_services(context.current().db, queries.ANONYMOUS)
+        return list_services(context.current().db, ANONYMOUS)
 
 
 def route(client, search: str) -> dict:
@@ -117,7 +120,7 @@ def test_anonymised_peers_are_never_named_in_figures_or_lists(client, services):
 
 def _letters_to_codes(db, labels: dict[str, float], metric: str, period: PeriodRange,
                       codes: list[str]) -> dict[str, str]:
-    frame = queries.aggregate_services(db, queries.ANONYMOUS, [metric], period, codes)
+    frame = aggregate_services(db, ANONYMOUS, [metric], period, codes)
     holders: dict[float, list[str]] = {}
     for c, v in zip(frame["service"], frame["value"]):
         holders.setdefault(round(float(v), 6), []).append(c)
@@ -462,7 +465,7 @@ def test_controls_keep_what_they_do_not_show(client):
 def test_same_as_mine_offers_only_attributes_the_service_has(tmp_path):
     """A US library may match on state and locale; an English authority has neither."""
     from app import create_app
-    from dashboard.models import DataSource, Service
+    from dashboard.db.models import DataSource, Service
 
     url = f"sqlite:///{tmp_path}/public.db"
     db = Database(url)

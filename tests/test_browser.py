@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from dashboard import demo
-from dashboard.db import Database
+from dashboard.db import ANONYMOUS, Database
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ def base_url(tmp_path_factory):
     url = f"sqlite:///{path}"
     db = Database(url)
     db.upgrade()
-    demo.seed_demo(db, seed=20240401, n_services=8)
+    demo.seed_demo(db, ANONYMOUS, seed=20240401, n_services=8)
     db.dispose()
     SERVED["database_url"] = url
     app = create_app({"DATABASE_URL": url, "CACHE_TYPE": "NullCache"})
@@ -201,9 +201,9 @@ def test_import_page_lists_every_problem(watched_page, base_url):
 
 
 def test_data_quality_page_and_undo(watched_page, base_url):
-    from dashboard.importing.engine import import_data
+    from dashboard.db.imports import import_data
     from dashboard.importing.load import read_import
-    from dashboard.queries import ANONYMOUS
+    from dashboard.db.access import ANONYMOUS
     from dashboard.settings import load_config
 
     db = Database(SERVED["database_url"])

@@ -22,7 +22,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from dashboard.db import Database
-from dashboard.queries import ANONYMOUS, get_service, list_services
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.services import get_service, list_services
 from layouts import ids
 from test_browser import (SCREENSHOTS, SERVED, base_url,  # noqa: F401 (fixtures reused)
                           browser_type_launch_args, watched_page)

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_caching import Cache
 
 from dashboard.context import AppContext
-from dashboard.models import ImportBatch
+from dashboard.db.models import ImportBatch
 from dashboard.settings import load_config
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dashboard.catalogue import CATALOGUE, Catalogue, DerivedDef, STORED
-from dashboard.models import AGGREGATIONS, CATEGORIES, UNITS
+from dashboard.catalogue import CATALOGUE, STORED, Catalogue, DerivedDef
+from dashboard.db.models import AGGREGATIONS, CATEGORIES, UNITS
 
 REQUIRED = [
     # staffing

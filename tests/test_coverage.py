@@ -9,10 +9,10 @@ import datetime as dt
 
 from sqlalchemy import select, text
 
-from dashboard import queries
-from dashboard.importing.engine import import_data, undo_import
-from dashboard.models import ImportBatch, Metric, Observation, Service
-from dashboard.queries import ANONYMOUS as V
+from dashboard.db.access import ANONYMOUS as V
+from dashboard.db.imports import import_data, undo_import
+from dashboard.db.models import ImportBatch, Metric, Observation, Service
+from dashboard.db.services import service_summary
 from tests.test_import_engine import data
 
 D = dt.date
@@ -60,12 +60,12 @@ def test_imports_and_undos_keep_coverage(tiny_db):
     assert added.added >= 3 and added.replaced >= 1
     after = kept(tiny_db)
     assert after == worked_out(tiny_db) and after != before
-    tiny2 = queries.service_summary(tiny_db, V, "TINY2")
+    tiny2 = service_summary(tiny_db, V, "TINY2")
     assert tiny2.extent == (D(2023, 1, 1), D(2023, 1, 1))
-    assert queries.service_summary(tiny_db, V, "TINY1").extent[1] == D(2024, 5, 1)
+    assert service_summary(tiny_db, V, "TINY1").extent[1] == D(2024, 5, 1)
     undo_import(tiny_db, V, added.batch_id)
     assert kept(tiny_db) == worked_out(tiny_db) == before
-    assert queries.service_summary(tiny_db, V, "TINY2").extent is None
+    assert service_summary(tiny_db, V, "TINY2").extent is None
 
     created = import_data(tiny_db, V, data([("NEW1", "searches", D(2023, 1, 1), 3.0)]),
                           created_by="tests", create_services=True)

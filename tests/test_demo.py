@@ -9,10 +9,11 @@ from itertools import islice
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import bulk, demo
+from dashboard import demo
+from dashboard.db import bulk
 from dashboard.catalogue import STORED
-from dashboard.db import Database
-from dashboard.models import DataSource, ImportBatch, Metric, Observation, Service
+from dashboard.db import ANONYMOUS, Database
+from dashboard.db.models import DataSource, ImportBatch, Metric, Observation, Service
 
 NHS_CODES = [m.code for m in STORED if "nhs" in m.sectors]
 FIRST_MONTH = dt.date(2020, 4, 1)
@@ -63,7 +64,7 @@ def _counts(db: Database) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Database:
     db = _new_db(tmp_path_factory.mktemp("demo") / "t.db")
-    demo.seed_demo(db)
+    demo.seed_demo(db, ANONYMOUS)
     yield db
     db.dispose()
 
@@ -75,9 +76,9 @@ def values(seeded) -> dict[tuple[str, str, dt.date], float]:
 
 def test_same_seed_gives_identical_tables_and_another_seed_differs(seeded, tmp_path):
     again = _new_db(tmp_path / "again.db")
-    demo.seed_demo(again, seed=demo.default_seed())
+    demo.seed_demo(again, ANONYMOUS, seed=demo.default_seed())
     other = _new_db(tmp_path / "other.db")
-    demo.seed_demo(other, seed=demo.default_seed() + 1)
+    demo.seed_demo(other, ANONYMOUS, seed=demo.default_seed() + 1)
     try:
         first = _observations(seeded)
         assert _observations(again) == first
@@ -205,13 +206,13 @@ def test_batch_counts_match_rows(seeded):
 
 
 def test_seeding_twice_raises_and_is_seeded(seeded, tmp_path):
-    assert demo.demo_is_seeded(seeded)
+    assert demo.demo_is_seeded(seeded, ANONYMOUS)
     with pytest.raises(ValueError, match="already exists"):
-        demo.seed_demo(seeded)
+        demo.seed_demo(seeded, ANONYMOUS)
     empty = _new_db(tmp_path / "empty.db")
-    assert not demo.demo_is_seeded(empty)
+    assert not demo.demo_is_seeded(empty, ANONYMOUS)
     blank = Database(f"sqlite:///{tmp_path}/blank.db")
-    assert not demo.demo_is_seeded(blank)
+    assert not demo.demo_is_seeded(blank, ANONYMOUS)
     empty.dispose()
     blank.dispose()
 
@@ -227,13 +228,13 @@ def test_failed_seed_leaves_nothing_then_seeds_identically(empty_db, seeded, mon
     """Run on SQLite and (with TEST_POSTGRES_URL) PostgreSQL: one transaction, same values."""
     monkeypatch.setattr(bulk, "insert_observations", _failing_insert(bulk.insert_observations))
     with pytest.raises(RuntimeError, match="disk full"):
-        demo.seed_demo(empty_db)
+        demo.seed_demo(empty_db, ANONYMOUS)
     assert _counts(empty_db) == {"data_source": 0, "service": 0, "import_batch": 0,
                                  "observation": 0}
-    assert not demo.demo_is_seeded(empty_db)
+    assert not demo.demo_is_seeded(empty_db, ANONYMOUS)
     monkeypatch.undo()
-    demo.seed_demo(empty_db)  # the database is still usable, and the values are the same
-    assert demo.demo_is_seeded(empty_db)
+    demo.seed_demo(empty_db, ANONYMOUS)  # the database is still usable, and the values are the same
+    assert demo.demo_is_seeded(empty_db, ANONYMOUS)
     assert _observations(empty_db) == _observations(seeded)
     with empty_db.session() as session:
         batch = session.scalars(select(ImportBatch)).one()

@@ -27,7 +27,7 @@ def test_metric_reference_is_current():
     assert (ROOT / "docs" / "metrics.md").read_text().strip() == catalogue_markdown().strip()
 
 
-@pytest.mark.parametrize("command", ["init-db", "refresh-coverage", "seed-demo", "bench", "catalogue", "settings",
+@pytest.mark.parametrize("command", ["init-db", "refresh-coverage", "seed-demo", "catalogue", "settings",
                                      "targets", "snapshot",
                                      "import", "imports", "undo-import", "template", "export"])
 def test_subcommand_help(command, capsys):

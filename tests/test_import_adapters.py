@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 
 from conftest import _postgres_database
 from dashboard.db import Database
+from dashboard.db.access import ANONYMOUS as V
+from dashboard.db.imports import import_data, undo_import
+from dashboard.db.models import DataSource, Metric, Observation, Service, ServiceNeighbour
 from dashboard.importing import ImportFailed
 from dashboard.importing.ace import NEIGHBOUR_SOURCE, parse_ace_file, parse_ace_folder
-from dashboard.importing.engine import import_data, undo_import
 from dashboard.importing.imls import MEASURES, parse_imls
-from dashboard.models import DataSource, Metric, Observation, Service, ServiceNeighbour
-from dashboard.queries import ANONYMOUS as V
 from dashboard.settings import load_config
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -23,7 +23,7 @@ def count_rows(url: str) -> int:
     from sqlalchemy import func, select
 
     from dashboard.db import Database
-    from dashboard.models import Observation
+    from dashboard.db.models import Observation
 
     db = Database(url)
     with db.session() as session:

@@ -8,17 +8,17 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
+from dashboard.db.access import ANONYMOUS as V
+from dashboard.db.imports import import_data, list_batches, undo_import
+from dashboard.db.models import ImportBatch, Observation, ReplacedValue, Service, ServiceNeighbour
 from dashboard.formatting import plural
-from dashboard.importing import DataSourceInfo, ImportData, ImportFailed, OBSERVATION_COLUMNS
-from dashboard.importing.engine import (MAD_SCALE, MIN_HISTORY, MIN_RELATIVE_SPREAD,
-                                        _future_periods, _outlier_stats, import_data,
-                                        list_batches, undo_import)
-from dashboard.models import ImportBatch, Observation, ReplacedValue, Service, ServiceNeighbour
-from dashboard.queries import ANONYMOUS as V
+from dashboard.importing import OBSERVATION_COLUMNS, DataSourceInfo, ImportData, ImportFailed
+from dashboard.importing.checks import (MAD_SCALE, MIN_HISTORY, MIN_RELATIVE_SPREAD,
+                                        future_periods as _future_periods,
+                                        outlier_stats as _outlier_stats)
 
 D = dt.date
 
@@ -53,7 +53,7 @@ def snapshot(db):
 
 
 def stored(db, service, metric, start):
-    from dashboard.models import Metric
+    from dashboard.db.models import Metric
     with db.session() as session:
         return session.scalar(
             select(Observation.value).join(Service).join(Metric).where(
@@ -325,7 +325,8 @@ def test_undo_counts_the_neighbour_links_it_removes(empty_db):
     undone = undo_import(empty_db, V, result.batch_id)
     assert undone.neighbours_removed == 2
     assert undone.summary() == (f"Undid batch {result.batch_id}: removed 1 figure, restored 0 "
-                                "replaced values, removed 3 services, removed 2 neighbour links.")
+                                "replaced values, removed 3 services, removed 2 neighbour links, "
+                                "removed 1 data source.")
 
 
 # --- unknown service codes -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from dashboard.models import ImportBatch, Observation, Service
+from dashboard.db.models import ImportBatch, Observation, Service
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,8 +20,8 @@ SCRIPT = textwrap.dedent("""
     import pandas as pd
     from dashboard.db import Database
     from dashboard.importing import ImportData, OBSERVATION_COLUMNS
-    from dashboard.importing.engine import import_data
-    from dashboard.queries import ANONYMOUS
+    from dashboard.db.imports import import_data
+    from dashboard.db.access import ANONYMOUS
 
     db = Database(sys.argv[1])
     n = 300_000

@@ -8,11 +8,9 @@ import time
 
 import pytest
 
-from callbacks import importing as cb
-from callbacks import quality as qcb
+from callbacks import importing as cb, quality as qcb
 from dashboard import demo
-from dashboard.db import Database
-from layouts import ids
+from dashboard.db import ANONYMOUS, Database
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +20,7 @@ def demo_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("import-app") / "demo.db"
     db = Database(f"sqlite:///{path}")
     db.upgrade()
-    demo.seed_demo(db, seed=20240401, n_services=3)
+    demo.seed_demo(db, ANONYMOUS, seed=20240401, n_services=3)
     db.dispose()
     return create_app({"DATABASE_URL": f"sqlite:///{path}", "CACHE_TYPE": "NullCache",
                        "IMPORT_MAX_MB": 1})

@@ -12,19 +12,18 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dashboard.catalogue import CATALOGUE
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.models import DataSource, Service
 from dashboard.exporting import export_csv, export_xlsx
 from dashboard.importing import ImportData, ImportFailed
 from dashboard.importing.load import read_import
 from dashboard.importing.reader import read_table
 from dashboard.importing.shelfmark import parse_shelfmark
 from dashboard.importing.template import LONG_COLUMNS
-from dashboard.models import DataSource, Service
 from dashboard.periods import add_months
-from dashboard.queries import ANONYMOUS
 from dashboard.settings import load_config
 
 CONFIG = load_config(environ={})

@@ -16,14 +16,14 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from dashboard.catalogue import CATALOGUE, Catalogue, MetricDef
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.imports import import_data
+from dashboard.db.models import DataSource, ImportBatch, Metric, Observation, Service
 from dashboard.importing import OBSERVATION_COLUMNS, ImportFailed, Problem
-from dashboard.importing.engine import import_data
 from dashboard.importing.load import read_import
 from dashboard.importing.reader import read_table
 from dashboard.importing.shelfmark import MAX_PROBLEMS, parse_numbers, parse_shelfmark
 from dashboard.importing.values import parse_number
-from dashboard.models import DataSource, ImportBatch, Metric, Observation, Service
-from dashboard.queries import ANONYMOUS
 from dashboard.settings import load_config
 
 D = dt.date

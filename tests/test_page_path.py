@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from dashboard import figures, queries
+from dashboard import figures
 from dashboard.catalogue import CATALOGUE
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.services import (_summary_statement, data_extent, first_service_code, get_service,
+                                   list_services, reported_metrics, service_summary)
 from dashboard.formatting import format_value, format_values, value_formatter
 from dashboard.state import month_options, parse_state
 from dashboard.views import PAGE_ORDER, build_view
@@ -96,7 +98,7 @@ def test_pages_leave_the_shared_template_untouched(demo_ctx):
     before = figures.TEMPLATE.to_plotly_json()
     seen = set()
     for page in PAGE_ORDER:
-        view = build_view(demo_ctx.db, queries.ANONYMOUS, demo_ctx.config, page, parse_state({}))
+        view = build_view(demo_ctx.db, ANONYMOUS, demo_ctx.config, page, parse_state({}))
         page_body(view)
         for panel in view.panels:
             if panel.points:
@@ -109,7 +111,7 @@ def test_pages_leave_the_shared_template_untouched(demo_ctx):
 
 
 def test_period_options_are_cached_but_not_shared_lists(demo_ctx):
-    view = build_view(demo_ctx.db, queries.ANONYMOUS, demo_ctx.config, "overview",
+    view = build_view(demo_ctx.db, ANONYMOUS, demo_ctx.config, "overview",
                       parse_state({}))
     first = month_dropdown_options(view)
     assert [o["value"] for o in first] == [f"{m:%Y-%m}" for m in month_options(view.extent)]
@@ -128,7 +130,7 @@ def test_service_summary_reads_coverage_not_figures(demo_db):
     """The summary reads the service's coverage rows by their key, never the figures; the
     refresh that keeps them reads the partial index of figures with a value (SQLite's plans;
     PostgreSQL chooses by its statistics, so there the index's definition is checked)."""
-    from dashboard.coverage import _FILL
+    from dashboard.db.coverage import _FILL
 
     if demo_db.dialect != "sqlite":
         with demo_db.engine.connect() as conn:
@@ -137,9 +139,9 @@ def test_service_summary_reads_coverage_not_figures(demo_db):
             ).scalar()
         assert found is not None and "WHERE (value IS NOT NULL)" in found
         return
-    statement = queries._summary_statement(queries.ANONYMOUS)
+    statement = _summary_statement(ANONYMOUS)
     compiled = statement.compile(dialect=demo_db.engine.dialect)
-    code = queries.first_service_code(demo_db, queries.ANONYMOUS)
+    code = first_service_code(demo_db, ANONYMOUS)
     params = compiled.construct_params({"code": code})
     with demo_db.engine.connect() as conn:
         plan = conn.exec_driver_sql(
@@ -159,22 +161,22 @@ def test_service_summary_gives_what_the_plain_reads_give(tiny_db):
     """The summary runs on the driver's cursor; every service's summary (one with attributes
     and a population, one with no figures, one stored by year) equals the ORM's reads of the
     service, its extent and its reported measures, on SQLite and PostgreSQL."""
-    from dashboard.models import Service
+    from dashboard.db.models import Service
 
     with tiny_db.session() as session:
         service = session.query(Service).filter_by(code="TINY1").one()
         service.attributes = {"trust": "Alpha NHS Trust", "beds": 420, "sites": ["A", "B"]}
-    codes = [s.code for s in queries.list_services(tiny_db, queries.ANONYMOUS)]
+    codes = [s.code for s in list_services(tiny_db, ANONYMOUS)]
     assert {"TINY1", "TINY2", "PUB1"} <= set(codes)
     for code in codes:
-        summary = queries.service_summary(tiny_db, queries.ANONYMOUS, code)
-        assert summary.service == queries.get_service(tiny_db, queries.ANONYMOUS, code)
-        assert summary.extent == queries.data_extent(tiny_db, queries.ANONYMOUS, code)
-        assert summary.reported == queries.reported_metrics(tiny_db, queries.ANONYMOUS, code)
+        summary = service_summary(tiny_db, ANONYMOUS, code)
+        assert summary.service == get_service(tiny_db, ANONYMOUS, code)
+        assert summary.extent == data_extent(tiny_db, ANONYMOUS, code)
+        assert summary.reported == reported_metrics(tiny_db, ANONYMOUS, code)
         assert set(summary.metric_ids) == set(summary.reported)
         if summary.extent is not None:
             assert all(type(day) is dt.date for day in summary.extent)
-    first = queries.service_summary(tiny_db, queries.ANONYMOUS, "TINY1").service
+    first = service_summary(tiny_db, ANONYMOUS, "TINY1").service
     assert first.attributes["sites"] == ["A", "B"] and first.synthetic is True
     assert isinstance(first.population, float)
-    assert queries.service_summary(tiny_db, queries.ANONYMOUS, "NOPE") is None
+    assert service_summary(tiny_db, ANONYMOUS, "NOPE") is None

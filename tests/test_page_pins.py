@@ -24,12 +24,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from callbacks.filters import query_from_inputs
 from dashboard import demo
-from dashboard.queries import ANONYMOUS
+from dashboard.db.access import ANONYMOUS
 from dashboard.settings import load_config
 from dashboard.state import parse_state
 from dashboard.views import PAGE_ORDER, build_view
-from callbacks.filters import query_from_inputs
 from tests.conftest import load_tiny
 from tests.test_app import post_update
 
@@ -70,7 +70,7 @@ STATES = [
 
 def load_pin_data(db) -> None:
     """Load the data every pinned state is drawn from."""
-    demo.seed_demo(db, seed=20240401, n_services=20)
+    demo.seed_demo(db, ANONYMOUS, seed=20240401, n_services=20)
     load_tiny(db)
 
 

@@ -17,22 +17,24 @@ import pandas as pd
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.script import ScriptDirectory
 from alembic.migration import MigrationContext
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from alembic.script import ScriptDirectory
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import inspect, text
 
-from dashboard import peers, queries
+from dashboard import peers
 from dashboard.db import Database
-from dashboard.models import (SECTORS, Base, DataSource, ImportBatch, PeerGroupRecord, Service,
-                              ServiceNeighbour)
+from dashboard.db.access import ANONYMOUS, Viewer
+from dashboard.db.models import (SECTORS, Base, DataSource, ImportBatch, PeerGroupRecord, Service,
+                                 ServiceNeighbour)
+from dashboard.db.peers import (PEER_CANDIDATE_COLUMNS, latest_year_values, neighbour_sources,
+                                peer_candidates, stored_neighbours)
 from dashboard.peers import (ACE_NEIGHBOURS, DEFAULT_DEFINITION, SAME, PeerDefinition,
                              PeerGroupError, SizeBand)
 from dashboard.settings import load_config
 
-V = queries.ANONYMOUS
-ADMIN = queries.Viewer(name="admin", roles=frozenset({"admin"}))
+V = ANONYMOUS
+ADMIN = Viewer(name="admin", roles=frozenset({"admin"}))
 CONFIG = load_config({})
 DATA = Path(__file__).resolve().parent.parent / "data"
 IMLS_FILE = DATA / "imls_pls_fy2017" / "pls_fy2017_ae_pud17i.csv.gz"  # as in conftest
@@ -109,28 +111,28 @@ def build(db, own, defn, viewer=V, **kwargs):
 
 
 def test_candidates_have_service_columns_and_attributes(peer_db):
-    frame = queries.peer_candidates(peer_db, V)
+    frame = peer_candidates(peer_db, V)
     assert frame["code"].tolist() == sorted(c[0] for c in NHS + PUBLIC)
-    assert set(queries.PEER_CANDIDATE_COLUMNS) <= set(frame.columns)
+    assert set(PEER_CANDIDATE_COLUMNS) <= set(frame.columns)
     assert {"sites", "teaching", "state", "locale", "branches"} <= set(frame.columns)
     row = frame.set_index("code").loc["P02"]
     assert (row["state"], row["locale"], row["branches"], row["source"]) == ("AK", "43", 3,
                                                                              "survey")
     assert bool(row["public"]) and not bool(frame.set_index("code").loc["N01", "public"])
     assert math.isnan(frame.set_index("code").loc["N07", "population"])
-    public = queries.peer_candidates(peer_db, V, sector="public")
+    public = peer_candidates(peer_db, V, sector="public")
     assert public["code"].tolist() == ["P01", "P02", "P03", "P04", "P05"]
-    picked = queries.peer_candidates(peer_db, V, codes=["P03", "N02", "NOPE"])
+    picked = peer_candidates(peer_db, V, codes=["P03", "N02", "NOPE"])
     assert picked["code"].tolist() == ["N02", "P03"]
-    assert queries.peer_candidates(peer_db, V, codes=[]).empty
+    assert peer_candidates(peer_db, V, codes=[]).empty
 
 
 def test_stored_neighbours_in_rank_order(peer_db):
-    assert queries.stored_neighbours(peer_db, V, "P01", ACE_NEIGHBOURS) == P01_LIST
-    assert queries.stored_neighbours(peer_db, V, "P02", ACE_NEIGHBOURS) == []
-    assert queries.stored_neighbours(peer_db, V, "P01", "other-source") == []
-    assert queries.neighbour_sources(peer_db, V) == [ACE_NEIGHBOURS]
-    assert queries.neighbour_sources(peer_db, V, "N01") == []
+    assert stored_neighbours(peer_db, V, "P01", ACE_NEIGHBOURS) == P01_LIST
+    assert stored_neighbours(peer_db, V, "P02", ACE_NEIGHBOURS) == []
+    assert stored_neighbours(peer_db, V, "P01", "other-source") == []
+    assert neighbour_sources(peer_db, V) == [ACE_NEIGHBOURS]
+    assert neighbour_sources(peer_db, V, "N01") == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -637,7 +639,7 @@ def test_imls_state_and_locale_group(imls_db, imls_frame):
 def test_imls_nearest_on_population_and_visits(imls_db, imls_frame):
     db, _ = imls_db
     own = imls_frame[(imls_frame["STABR"] == "OH") & (imls_frame["LOCALE_ADD"] == "21")].iloc[0]
-    figures = queries.latest_year_values(db, V, ["visits"], sector="public")
+    figures = latest_year_values(db, V, ["visits"], sector="public")
     assert len(figures) > 9000 and set(figures["metric"]) == {"visits"}
     assert figures.set_index("code").loc[own["FSCSKEY"], "value"] == float(own["VISITS"])
     # Visits are read from the stored yearly figures; pandas redoes it from the file.

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard.models import Metric, Observation, Service
-from dashboard.quality import GAP, REPORTED, month_ranges, service_report
-from dashboard.queries import ANONYMOUS
-from dashboard.settings import load_config
-
 from conftest import month
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.models import Metric, Observation, Service
+from dashboard.quality import GAP, REPORTED, month_ranges, service_report
+from dashboard.settings import load_config
 
 
 def test_month_ranges_are_compact():

@@ -9,25 +9,26 @@ import json
 import numpy as np
 import pytest
 
-from dashboard import queries
 from dashboard.catalogue import CATALOGUE
-from dashboard.compute import metric_values
+from dashboard.compute import derived_values
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.aggregates import aggregate
+from dashboard.db.services import first_service_code, list_services
+from dashboard.db.targets import targets_for
 from dashboard.executive import build_executive, parse_executive_state
 from dashboard.formatting import format_value
 from dashboard.periods import PeriodRange
-from dashboard.queries import ANONYMOUS
 from dashboard.snapshot.build import (PAGE_PATHS, SnapshotError, build_snapshot, parse_url,
                                       read_view_state, view_state)
 from dashboard.snapshot.describe import panel_rows
 from dashboard.state import parse_state
-from dashboard.targets import targets_for
 from dashboard.views import build_view
 
 YEAR = {"from": "2024-04", "to": "2025-03"}
 
 
 def first_service(db) -> str:
-    return queries.first_service_code(db, ANONYMOUS)
+    return first_service_code(db, ANONYMOUS)
 
 
 @pytest.mark.parametrize("page", ["overview", "staffing", "finance", "activity", "impact"])
@@ -77,12 +78,11 @@ def test_dashboard_snapshot_captions_carry_the_target(demo_ctx):
 def _own_and_peer_values(db, codes, metric, period):
     values = {}
     for code in codes:
-        stored = queries.aggregate(db, ANONYMOUS, code, CATALOGUE.stored_codes_for([metric]),
-                                   period, "range", 4)
-        found = metric_values(stored, [metric])
-        complete = found[(found["metric"] == metric) & (found["coverage"] >= 1)]
-        if len(complete):
-            values[code] = float(complete["value"].iloc[0])
+        stored = aggregate(db, ANONYMOUS, code, CATALOGUE.stored_codes_for([metric]),
+                           period, "range", 4)
+        for value, coverage in derived_values(stored, [metric])[metric].values():
+            if coverage >= 1:
+                values[code] = float(value)
     return values
 
 
@@ -91,7 +91,7 @@ def test_executive_ranks_and_medians_match_an_independent_computation(demo_ctx):
     view = build_executive(demo_ctx, ANONYMOUS, parse_executive_state(
         {"service": code, **YEAR, "peers": "sector:=;source:="}))
     period = PeriodRange(dt.date(2024, 4, 1), dt.date(2025, 3, 1))
-    members = [s.code for s in queries.list_services(demo_ctx.db, ANONYMOUS, sector="nhs")]
+    members = [s.code for s in list_services(demo_ctx.db, ANONYMOUS, sector="nhs")]
     assert view.group_size == len(members) - 1
     checked = 0
     for item in view.items:
@@ -108,7 +108,7 @@ def test_executive_ranks_and_medians_match_an_independent_computation(demo_ctx):
 
 
 def test_executive_small_group_is_withheld_and_never_ranked(demo_ctx):
-    services = [s.code for s in queries.list_services(demo_ctx.db, ANONYMOUS)]
+    services = [s.code for s in list_services(demo_ctx.db, ANONYMOUS)]
     own, few = services[0], services[1:3]
     view = build_executive(demo_ctx, ANONYMOUS, parse_executive_state(
         {"service": own, **YEAR, "peers": "manual:" + ",".join(few)}))
@@ -142,7 +142,7 @@ def test_benchmark_snapshot_never_names_unpublished_peers(demo_ctx):
                               {"service": code, "fy": "2024", "peers": "sector:=;source:="})
     keys = [p.key for p in snapshot.panels]
     assert keys[:2] == ["bench-distribution", "bench-ranked"] and "bench-league" in keys
-    names = {s.name for s in queries.list_services(demo_ctx.db, ANONYMOUS)}
+    names = {s.name for s in list_services(demo_ctx.db, ANONYMOUS)}
     for panel in snapshot.panels:
         text = panel.table.to_csv() + json.dumps(panel.figure) + panel.alt_text + panel.caption
         assert not any(name in text for name in names)

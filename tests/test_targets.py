@@ -8,12 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete
 
-from dashboard import targets
-from dashboard.compute import metric_values
 from dashboard.catalogue import CATALOGUE
-from dashboard.models import Service
+from dashboard.compute import derived_values
+from dashboard.db import targets
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.aggregates import aggregate
+from dashboard.db.models import Service
 from dashboard.periods import PeriodRange
-from dashboard.queries import ANONYMOUS, aggregate
 from dashboard.targets import TargetError, TargetInfo
 
 YEAR = PeriodRange(dt.date(2023, 4, 1), dt.date(2024, 3, 1))
@@ -77,9 +78,10 @@ def test_demo_targets_follow_the_year_before(demo_db):
     before = PeriodRange(dt.date(2023, 4, 1), dt.date(2024, 3, 1))
     service = sorted({t.service for t in stored})[0]
     codes = ["searches", "registered_pct"]
-    values = metric_values(aggregate(demo_db, ANONYMOUS, service,
+    found = derived_values(aggregate(demo_db, ANONYMOUS, service,
                                      CATALOGUE.stored_codes_for(codes), before, "range", 4),
-                           codes).set_index("metric")["value"]
+                           codes)
+    values = {code: value for code, cells in found.items() for value, _ in cells.values()}
     assert by_key[(service, "searches")] == pytest.approx(round(values["searches"] * 1.05, -1))
     assert by_key[(service, "registered_pct")] == pytest.approx(
         round(min(100, values["registered_pct"] + 2), 1))
@@ -127,7 +129,7 @@ def test_targets_command(tmp_path):
 
 
 def test_a_changed_target_changes_the_data_version(tiny_db):
-    from dashboard.queries import data_version
+    from dashboard.db.aggregates import data_version
 
     before = data_version(tiny_db, ANONYMOUS)
     targets.set_target(tiny_db, ANONYMOUS, "TINY1", "searches", YEAR, 80)

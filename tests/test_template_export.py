@@ -14,15 +14,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from dashboard.catalogue import CATALOGUE
-from dashboard.exporting import export_csv, export_data, export_xlsx, format_period
-from dashboard.importing.template import (LONG_COLUMNS, neutralise, template_columns,
-                                          template_csv, template_format, template_xlsx,
-                                          unneutralise)
-from dashboard.queries import ANONYMOUS
-from dashboard.settings import load_config
-
 from conftest import load_tiny
+from dashboard.catalogue import CATALOGUE
+from dashboard.db.access import ANONYMOUS
+from dashboard.exporting import export_csv, export_data, export_xlsx, format_period
+from dashboard.importing.template import (LONG_COLUMNS, neutralise, template_columns, template_csv,
+                                          template_format, template_xlsx, unneutralise)
+from dashboard.settings import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ import pytest
 
 from dashboard import demo
 from dashboard.db import Database
+from dashboard.db.access import ANONYMOUS
 from dashboard.figures import make_panel_figure, make_sparkline
-from dashboard.queries import ANONYMOUS
 from dashboard.settings import load_config
 from dashboard.state import parse_state
 from dashboard.views import PAGE_ORDER, KpiView, PanelData, Point, build_view
@@ -27,7 +27,7 @@ TYPED = {"metric": "str", "bucket": "object", "value": "float64", "coverage": "f
 def demo_db(tmp_path_factory):
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('views') / 'demo.db'}")
     db.upgrade()
-    demo.seed_demo(db, seed=20240401, n_services=4)
+    demo.seed_demo(db, ANONYMOUS, seed=20240401, n_services=4)
     yield db
     db.dispose()
 

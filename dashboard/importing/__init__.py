@@ -3,9 +3,10 @@
 The pieces meet in one normalised form, `ImportData`:
 - readers and adapters (`reader`, `shelfmark`, `imls`, `ace`) turn a file into ImportData or
   raise ImportFailed listing every problem with its row, column and reason;
-- the engine (`engine`) compares ImportData with what is stored, reports what would be added,
-  replaced or left unchanged, and commits it in one transaction as one ImportBatch, which
-  `undo` can reverse exactly.
+- `checks` warns about figures worth a second look (future periods, outliers);
+- the data seam (`dashboard.db.imports`) compares ImportData with what is stored, reports what
+  would be added, replaced or left unchanged (an ImportResult), and commits it in one
+  transaction as one ImportBatch, which `undo_import` reverses exactly (an UndoResult).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import pandas as pd
+
+from ..formatting import plural
 
 # Columns of ImportData.observations, in order.
 OBSERVATION_COLUMNS = (
@@ -116,3 +119,63 @@ class ImportData:
 
 def empty_observations() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in OBSERVATION_COLUMNS})
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do)."""
+
+    batch_id: int | None
+    rows: int
+    added: int
+    replaced: int
+    unchanged: int
+    services_created: list[str] = field(default_factory=list)
+    neighbours_added: int = 0
+    replacements: pd.DataFrame | None = None  # the first replaced values: old -> new
+    warnings: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.replaced or self.services_created or self.neighbours_added)
+
+    def summary(self) -> str:
+        """Say what the import did, or for a dry run what it would do, in one sentence."""
+        if self.dry_run:
+            text = (f"{plural(self.rows, 'row')} read: would add {self.added:,}, replace "
+                    f"{self.replaced:,} and leave {self.unchanged:,} unchanged")
+            created, links = "would create ", "would store "
+        else:
+            text = (f"{plural(self.rows, 'row')} read: added {self.added:,}, replaced "
+                    f"{self.replaced:,}, unchanged {self.unchanged:,}")
+            created = links = ""
+        if self.services_created:
+            text += f"; {created}{plural(len(self.services_created), 'new service')}"
+        if self.neighbours_added:
+            text += f"; {links}{plural(self.neighbours_added, 'neighbour link')}"
+        return text
+
+
+@dataclass
+class UndoResult:
+    """What undoing an import removed and restored."""
+
+    batch_id: int
+    removed: int
+    restored: int
+    services_removed: int
+    neighbours_removed: int = 0
+    sources_removed: int = 0
+
+    def summary(self) -> str:
+        """Say what the undo did, in one sentence."""
+        text = (f"Undid batch {self.batch_id}: removed {plural(self.removed, 'figure')}, "
+                f"restored {plural(self.restored, 'replaced value')}")
+        if self.services_removed:
+            text += f", removed {plural(self.services_removed, 'service')}"
+        if self.neighbours_removed:
+            text += f", removed {plural(self.neighbours_removed, 'neighbour link')}"
+        if self.sources_removed:
+            text += f", removed {plural(self.sources_removed, 'data source')}"
+        return text + "."

@@ -8,8 +8,8 @@ import io
 import zlib
 from pathlib import Path
 
-from .. import queries
 from ..catalogue import CATALOGUE
+from ..db.services import list_services
 from ..settings import Config
 from . import ImportData, ImportFailed, Problem
 
@@ -55,7 +55,7 @@ def read_import(db, viewer, config: Config, data: bytes, filename: str, *, fmt: 
     if fmt == "shelfmark":
         from . import shelfmark
 
-        known = queries.list_services(db, viewer)
+        known = list_services(db, viewer)
         services = {s.code: s.sector for s in known}
         own_years = {s.code: config.fy_start_for(s) for s in known
                      if config.fy_start_for(s) != config.fy_start_month(s.sector)}

@@ -16,14 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from .. import queries
 from ..catalogue import CATALOGUE
 from ..db import Database
+from ..db.exports import services_for_export
+from ..db.imports import import_data
 from ..jobs import JobError, Progress
 from ..periods import period_label
 from ..settings import Config
-from . import ImportData, ImportFailed, Problem
-from .engine import ImportResult, import_data
+from . import ImportData, ImportFailed, ImportResult, Problem
 from .load import FORMATS, read_import
 
 PROBLEMS_SHOWN = 1000
@@ -89,7 +89,7 @@ def _period_text(ptype: str, start: Any, fy_month: int) -> str:
 
 
 def _fy_months(db: Database, viewer, config: Config, codes) -> dict[str, int]:
-    sectors = queries.services_for_export(db, viewer, list(codes))
+    sectors = services_for_export(db, viewer, list(codes))
     return {code: config.fy_start_month(sectors.get(code, "other")) for code in codes}
 
 

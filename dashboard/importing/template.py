@@ -33,7 +33,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..catalogue import CATALOGUE, Catalogue, DerivedDef, MetricDef
-from ..models import SECTORS
+from ..db.models import SECTORS
 
 TEMPLATE_LAYOUTS = ("long", "wide")
 TEMPLATE_FORMATS = ("csv", "xlsx")

@@ -13,13 +13,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
 
-from .. import queries
 from ..benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, denominator_text
 from ..benchmark_export import BENCHMARK_COLUMNS, benchmark_rows
-from ..benchmark_view import (axis_title, benchmark_report, cached_benchmark,
-                              comparison_text, parse_benchmark_state, percentile_text)
+from ..benchmark_view import (axis_title, benchmark_report, cached_benchmark, comparison_text,
+                              parse_benchmark_state, percentile_text)
 from ..captions import Facts, caption_label, change_line, headline_caption, rank_clause
 from ..catalogue import CATALOGUE
+from ..db.services import data_as_of
+from ..db.targets import targets_for
 from ..executive import ICONS, ExecutiveView, cached_executive, parse_executive_state
 from ..figures import (make_change_figure, make_distribution_figure, make_league_figure,
                        make_panel_figure, make_peer_trend_figure, make_ranked_figure,
@@ -28,7 +29,6 @@ from ..formatting import change_text, format_value, plural, unit_label
 from ..periods import GRANULARITY_LABELS
 from ..settings import logo_path
 from ..state import parse_state
-from ..targets import targets_for
 from ..views import PAGE_ORDER, DashboardView, build_view, page_spec
 from .describe import panel_alt_text, panel_caption, panel_table, unit_words
 from .model import STATE_VERSION, Definition, Headline, Snapshot, SnapshotPanel
@@ -169,7 +169,7 @@ def _base(ctx, viewer, page: str, query: dict, service, title: str, period_label
         snapshot.subtitle = _subtitle(service)
         snapshot.source = service.source_name
         snapshot.synthetic = service.synthetic
-        snapshot.data_as_of = queries.data_as_of(ctx.db, viewer, service.code)
+        snapshot.data_as_of = data_as_of(ctx.db, viewer, service.code)
     return snapshot
 
 

@@ -36,7 +36,7 @@ def address(url: str | None = None, state=None) -> tuple[str, dict]:
 def check_service(ctx, viewer, query: dict) -> None:
     """Refuse an address naming a service that is not there (the page would show another
     one; a file for a service nobody asked for is worse than no file)."""
-    from ..queries import get_service
+    from ..db.services import get_service
 
     code = query.get("service")
     if code and get_service(ctx.db, viewer, code) is None:

@@ -1,6 +1,6 @@
 """Time peer comparisons on the real IMLS FY2017 data (9,245 library systems).
 
-Part of `python -m dashboard bench`. The shipped IMLS file is imported once into a SQLite file
+Part of `python -m bench`. The shipped IMLS file is imported once into a SQLite file
 in the work folder; then, in a fresh process (a worker's view: no cache, candidates loaded
 once as the page's shared cache would hold them), it times for a sample of services:
 
@@ -19,7 +19,9 @@ import random
 import time
 from pathlib import Path
 
-from .db import Database
+from dashboard.db import Database
+from dashboard.db.access import ANONYMOUS
+from dashboard.db.services import get_service, reported_metrics
 
 GROUPS = {
     "same return, same fifth": "sector:=;source:=;size:q5",
@@ -33,21 +35,16 @@ IMLS_FILE = ROOT / "data" / "imls_pls_fy2017" / "pls_fy2017_ae_pud17i.csv.gz"
 
 def build(url: str) -> None:
     """Import the shipped IMLS file into an empty database (once: reused when present)."""
-    from .importing.engine import import_data
-    from .importing.load import read_path
-    from .queries import ANONYMOUS
-    from .settings import load_config
+    from dashboard.db.imports import import_data
+    from dashboard.db.services import first_service_code
+    from dashboard.importing.load import read_path
+    from dashboard.settings import load_config
 
     db = Database(url)
     try:
         db.upgrade()
-        from sqlalchemy import func, select
-
-        from .models import Service
-
-        with db.session() as session:
-            if session.scalar(select(func.count()).select_from(Service)):
-                return
+        if first_service_code(db, ANONYMOUS) is not None:
+            return
         config = load_config({"DATABASE_URL": url})
         import_data(db, ANONYMOUS, read_path(db, ANONYMOUS, config, IMLS_FILE),
                     created_by="bench")
@@ -68,16 +65,15 @@ def _summary(samples: list[float]) -> dict:
 
 def measure(url: str, repeat: int, seed: int = 17) -> dict:
     """Time the comparisons for `repeat` sampled services per group (run in a fresh process)."""
-    from . import peers as peer_groups
-    from . import queries
-    from .benchmark import compare
-    from .benchmark_view import BenchmarkState, build_benchmark, headline_metrics, sector_table
-    from .periods import financial_year_range
-    from .settings import load_config
+    from dashboard import peers as peer_groups
+    from dashboard.benchmark import compare
+    from dashboard.benchmark_view import BenchmarkState, build_benchmark, headline_metrics, sector_table
+    from dashboard.periods import financial_year_range
+    from dashboard.settings import load_config
 
     db = Database(url)
     config = load_config({"DATABASE_URL": url})
-    viewer = queries.ANONYMOUS
+    viewer = ANONYMOUS
     start = time.perf_counter()
     candidates = peer_groups.load_candidates(db, viewer)
     load_ms = _ms(start)
@@ -102,8 +98,8 @@ def measure(url: str, repeat: int, seed: int = 17) -> dict:
         definition, _ = peer_groups.from_query(text)
         one, league, page, sizes, cold = [], [], [], [], []
         for code in sample:
-            service = queries.get_service(db, viewer, code)
-            metrics = headline_metrics(service.sector, queries.reported_metrics(db, viewer, code))
+            service = get_service(db, viewer, code)
+            metrics = headline_metrics(service.sector, reported_metrics(db, viewer, code))
             if not metrics:
                 continue
             directory = candidates.directory
@@ -141,9 +137,9 @@ def run(workdir: Path, repeat: int) -> dict:
     """Build the IMLS database if needed and measure in a fresh process."""
     url = f"sqlite:///{workdir / 'bench-imls-fy2017.db'}"
     build(url)
-    from .bench import in_fresh_process
+    from .pages import in_fresh_process
 
-    return in_fresh_process("bench_benchmark", "measure", url, repeat)
+    return in_fresh_process("peer_comparisons", "measure", url, repeat)
 
 
 def report(figures: dict) -> None:

@@ -1,10 +1,13 @@
-"""Load normalised figures into the database atomically, report what changed, and undo it.
+"""Write and read import batches: load normalised figures atomically, report what changed,
+undo it, and list what was loaded.
 
-An import runs in ONE transaction: the rows are staged in a temporary table, compared with what
+An import runs in ONE write transaction (Database.writing: one writer at a time): the rows are staged in a temporary table, compared with what
 is stored (added, replaced, unchanged), the replaced values are kept for undo, and the batch is
 recorded. A process killed part-way leaves the database as it was; importing the same figures
-twice changes nothing the second time. `undo_import` removes exactly what a batch added and
-restores the values it replaced.
+twice changes nothing the second time. `undo_import` removes exactly what a batch added (its
+figures, the services and the data source it created, its neighbour links) and restores the
+values it replaced. A writer that finds another one in progress waits for it (see
+dashboard.db.engine), so two imports of overlapping figures are counted and undone correctly.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -20,89 +22,24 @@ import pandas as pd
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
-from .. import bulk
-from ..coverage import refresh_coverage
-from ..db import Database
-from ..formatting import plural
-from ..models import DataSource, ImportBatch, Metric, Service, ServiceNeighbour
-from ..queries import Viewer
-from . import ImportData, ImportFailed, Problem, close_codes, quoted_choices
+from ..importing import (ImportData, ImportFailed, ImportResult, Problem, UndoResult, close_codes,
+                         quoted_choices)
+from ..importing.checks import future_periods, outliers, replaced_warning
+from . import bulk
+from .access import Viewer, visible_services
+from .coverage import refresh_coverage
+from .engine import Database, WriteBusy
+from .models import DataSource, ImportBatch, Metric, Observation, Service, ServiceNeighbour
 
 Progress = Callable[[str, float], None]
 REPLACEMENTS_SHOWN = 200
 IMPORT_CACHE_KB = 65536
-OUTLIER_MADS = 3.0
-MAD_SCALE = 1.4826  # scaled MAD: a robust estimate of the standard deviation
-MIN_HISTORY = 6  # stored values needed before a new one is called far from them
-MIN_RELATIVE_SPREAD = 0.1  # the spread is at least a tenth of the median
 
 _KEY = ("service_id", "metric_id", "period_type", "period_start", "team")
 _SAME = ("((o.value = s.value) OR (o.value IS NULL AND s.value IS NULL)) "
          "AND COALESCE(o.missing_reason, '') = COALESCE(s.missing_reason, '') "
          "AND o.imputed = s.imputed")
 _JOIN = " AND ".join(f"o.{k} = s.{k}" for k in _KEY)
-
-
-@dataclass
-class ImportResult:
-    """What an import did (or, for a dry run, would do)."""
-
-    batch_id: int | None
-    rows: int
-    added: int
-    replaced: int
-    unchanged: int
-    services_created: list[str] = field(default_factory=list)
-    neighbours_added: int = 0
-    replacements: pd.DataFrame | None = None  # the first replaced values: old -> new
-    warnings: list[Problem] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.replaced or self.services_created or self.neighbours_added)
-
-    def summary(self) -> str:
-        """Say what the import did, or for a dry run what it would do, in one sentence."""
-        if self.dry_run:
-            text = (f"{plural(self.rows, 'row')} read: would add {self.added:,}, replace "
-                    f"{self.replaced:,} and leave {self.unchanged:,} unchanged")
-            created, links = "would create ", "would store "
-        else:
-            text = (f"{plural(self.rows, 'row')} read: added {self.added:,}, replaced "
-                    f"{self.replaced:,}, unchanged {self.unchanged:,}")
-            created = links = ""
-        if self.services_created:
-            text += f"; {created}{plural(len(self.services_created), 'new service')}"
-        if self.neighbours_added:
-            text += f"; {links}{plural(self.neighbours_added, 'neighbour link')}"
-        return text
-
-
-@dataclass
-class UndoResult:
-    """What undoing an import removed and restored."""
-
-    batch_id: int
-    removed: int
-    restored: int
-    services_removed: int
-    neighbours_removed: int = 0
-
-    def summary(self) -> str:
-        """Say what the undo did, in one sentence."""
-        text = (f"Undid batch {self.batch_id}: removed {plural(self.removed, 'figure')}, "
-                f"restored {plural(self.restored, 'replaced value')}")
-        if self.services_removed:
-            text += f", removed {plural(self.services_removed, 'service')}"
-        if self.neighbours_removed:
-            text += f", removed {plural(self.neighbours_removed, 'neighbour link')}"
-        return text + "."
-
-
-def _may_import(viewer: Viewer) -> None:
-    """Refuse imports by viewers without the right (the one place the rule lives)."""
-    del viewer  # single-tenant release: every user of the instance may import
 
 
 @contextmanager
@@ -129,31 +66,36 @@ class _Rollback(Exception):
 def import_data(db: Database, viewer: Viewer, data: ImportData, *, created_by: str,
                 create_services: bool = False, dry_run: bool = False,
                 progress: Progress | None = None) -> ImportResult:
-    """Validate references, then load `data` in one transaction and return what changed."""
-    _may_import(viewer)
+    """Validate references, then load `data` in one transaction and return what changed.
+
+    Raise ImportFailed naming every problem (nothing is written), including when another
+    change held the write lock for longer than the database's write_wait.
+    """
     report = progress or (lambda stage, fraction: None)
     obs = data.observations
     result: ImportResult | None = None
     try:
-        with db.engine.begin() as conn, _big_cache(conn):
+        with db.writing(viewer, "import") as conn, _big_cache(conn):
             report("checking", 0.0)
             metric_ids = _metric_ids(conn, obs)
-            source_id = _source_id(conn, data.source)
             batch_id = conn.execute(insert(ImportBatch).values(
                 created_by=created_by, kind="import", format=data.format,
-                filename=data.filename, checksum=data.checksum, source_id=source_id,
-                rows_read=len(obs), note="",
+                filename=data.filename, checksum=data.checksum, rows_read=len(obs), note="",
             ).returning(ImportBatch.id)).scalar_one()
+            source_id = _source_id(conn, data.source, batch_id)
+            if source_id is not None:
+                conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
+                    source_id=source_id))
             service_ids, created = _services(conn, data, source_id, batch_id, create_services)
             report("staging", 0.1)
             _stage(conn, obs, service_ids, metric_ids, batch_id, report)
             report("comparing", 0.6)
             added, replaced, unchanged = _counts(conn)
             replacements = _replacements(conn, service_ids, metric_ids)
-            warnings = [*data.warnings, *_future_periods(obs),
-                        *_outliers(conn, obs, service_ids, metric_ids)]
+            warnings = [*data.warnings, *future_periods(obs),
+                        *outliers(obs, _history(conn), service_ids, metric_ids)]
             if replaced:
-                warnings.append(_replaced_warning(replaced, dry_run))
+                warnings.append(replaced_warning(replaced, dry_run))
             neighbours = _neighbours(conn, data, batch_id)
             result = ImportResult(batch_id, len(obs), added, replaced, unchanged, created,
                                   neighbours, replacements, warnings, dry_run)
@@ -170,7 +112,21 @@ def import_data(db: Database, viewer: Viewer, data: ImportData, *, created_by: s
     except _Rollback:
         result.batch_id = None
         report("done", 1.0)
+    except WriteBusy as busy:
+        raise ImportFailed([Problem(str(busy))]) from busy
     return result
+
+
+def _history(conn: Connection) -> pd.DataFrame:
+    """Return the stored figures of the services and measures being imported (the outlier
+    check's history)."""
+    rows = conn.execute(text(
+        "SELECT o.service_id, o.metric_id, o.period_type, o.period_start, o.team, o.value "
+        "FROM observation o WHERE o.value IS NOT NULL AND EXISTS (SELECT 1 FROM import_stage s "
+        "WHERE s.service_id = o.service_id AND s.metric_id = o.metric_id)")).all()
+    # Plain tuples: pandas probes each SQLAlchemy Row for attributes, seconds for a national file.
+    return pd.DataFrame([tuple(r) for r in rows], columns=[
+        "service_id", "metric_id", "period_type", "period_start", "team", "value"])
 
 
 def _metric_ids(conn: Connection, obs: pd.DataFrame) -> dict[str, int]:
@@ -183,7 +139,8 @@ def _metric_ids(conn: Connection, obs: pd.DataFrame) -> dict[str, int]:
     return found
 
 
-def _source_id(conn: Connection, source) -> int | None:
+def _source_id(conn: Connection, source, batch_id: int) -> int | None:
+    """Return the id of the file's data source, created (by this batch) on first import."""
     if source is None:
         return None
     existing = conn.execute(select(DataSource.id).where(DataSource.code == source.code)).scalar()
@@ -192,10 +149,11 @@ def _source_id(conn: Connection, source) -> int | None:
     return conn.execute(insert(DataSource).values(
         code=source.code, name=source.name, public=source.public, synthetic=source.synthetic,
         description=source.description, url=source.url, licence=source.licence,
+        created_batch_id=batch_id,
     ).returning(DataSource.id)).scalar_one()
 
 
-def _default_source(conn: Connection) -> int:
+def _default_source(conn: Connection, batch_id: int) -> int:
     """Return the source for services created from a user's own spreadsheet."""
     code = "local"
     existing = conn.execute(select(DataSource.id).where(DataSource.code == code)).scalar()
@@ -204,7 +162,7 @@ def _default_source(conn: Connection) -> int:
     return conn.execute(insert(DataSource).values(
         code=code, name="Imported by this service", public=False, synthetic=False,
         description="Figures imported from the service's own spreadsheets.", url="",
-        licence="",
+        licence="", created_batch_id=batch_id,
     ).returning(DataSource.id)).scalar_one()
 
 
@@ -232,7 +190,8 @@ def _services(conn: Connection, data: ImportData, source_id: int | None, batch_i
         raise ImportFailed([Problem(_unknown_service(code, known), column="service", value=code)
                             for code in missing[:200]])
     by_code = {row["code"]: row for row in described.to_dict("records")} if len(described) else {}
-    owner = source_id if source_id is not None else (_default_source(conn) if missing else None)
+    owner = source_id if source_id is not None else (
+        _default_source(conn, batch_id) if missing else None)
     rows = []
     for code in missing:
         row = by_code.get(code, {})
@@ -341,100 +300,6 @@ def _replacements(conn: Connection, service_ids: dict[str, int],
         columns=["service", "metric", "period_type", "period_start", "team", "old", "new"])
 
 
-def _replaced_warning(replaced: int, dry_run: bool) -> Problem:
-    """Point out that stored values change, and that undoing the import brings them back."""
-    values, them = plural(replaced, "stored value"), "it" if replaced == 1 else "them"
-    if dry_run:
-        return Problem(f"{values} would be replaced (old → new listed below); undoing the import "
-                       f"would restore {them}.", severity="warning")
-    return Problem(f"{values} {'was' if replaced == 1 else 'were'} replaced (old → new listed "
-                   f"below); undoing this import restores {them}.", severity="warning")
-
-
-def _future_periods(obs: pd.DataFrame, today: dt.date | None = None) -> list[Problem]:
-    """Warn about figures for periods that start after the current month (a mistyped year?)."""
-    if obs.empty:
-        return []
-    today = today or dt.date.today()
-    this_month = dt.date(today.year, today.month, 1)
-    later = {start for start in set(obs["period_start"]) if start > this_month}
-    if not later:
-        return []
-    future = obs[obs["period_start"].isin(later)]
-    first = future.iloc[0]
-    return [Problem(
-        f"{plural(len(future), 'figure is for a period', 'figures are for periods')} after "
-        f"this month (first: service {first['service']}, metric {first['metric']}, "
-        f"{first['period_start']:%Y-%m}); check the dates", row=int(first["source_row"]),
-        severity="warning")]
-
-
-def _outlier_stats(history: pd.DataFrame) -> pd.DataFrame:
-    """Return the median and spread of each stored series long enough to judge a value by.
-
-    `history` holds stored values (service_id, metric_id, period_type, value, none missing).
-    A series is a service's values of one measure and period type; it needs MIN_HISTORY values
-    and must not be constant. Its spread is the scaled median absolute deviation, or
-    MIN_RELATIVE_SPREAD of the median when that is larger. Indexed by the series; vectorised
-    (no Python call per series: a national return has hundreds of thousands of them).
-    """
-    keys = ["service_id", "metric_id", "period_type"]
-    counts = history.groupby(keys, sort=False)["value"].transform("count")
-    history = history.loc[counts >= MIN_HISTORY, [*keys, "value"]]
-    medians = history.groupby(keys, sort=False)["value"].transform("median")
-    history = history.assign(deviation=(history["value"] - medians).abs())
-    stats = history.groupby(keys).agg(median=("value", "median"), mad=("deviation", "median"))
-    stats["mad"] *= MAD_SCALE
-    stats = stats[stats["mad"] > 0]  # a constant series: nothing to measure a deviation against
-    floor = MIN_RELATIVE_SPREAD * stats["median"].abs()
-    stats["spread"] = stats["mad"].where(stats["mad"] > floor, floor)
-    return stats[stats["spread"] > 0]
-
-
-def _outliers(conn: Connection, obs: pd.DataFrame, service_ids: dict[str, int],
-              metric_ids: dict[str, int]) -> list[Problem]:
-    """Warn about new or changed values far from the service's own history of the measure.
-
-    Far means beyond OUTLIER_MADS times the scaled median absolute deviation of the stored
-    values of the same service, measure and period type (at least MIN_HISTORY of them), or of
-    MIN_RELATIVE_SPREAD of their median when that is larger (a steady series does not make a
-    10% swing an outlier). Values already stored as they are raise no warning.
-    """
-    rows = conn.execute(text(
-        "SELECT o.service_id, o.metric_id, o.period_type, o.period_start, o.team, o.value "
-        "FROM observation o WHERE o.value IS NOT NULL AND EXISTS (SELECT 1 FROM import_stage s "
-        "WHERE s.service_id = o.service_id AND s.metric_id = o.metric_id)")).all()
-    # Plain tuples: pandas probes each SQLAlchemy Row for attributes, seconds for a national file.
-    history = pd.DataFrame([tuple(r) for r in rows], columns=[
-        "service_id", "metric_id", "period_type", "period_start", "team", "value"])
-    if history.empty or obs.empty:
-        return []
-    stats = _outlier_stats(history)
-    if stats.empty:
-        return []
-    frame = obs[obs["value"].notna()].assign(
-        service_id=obs["service"].map(service_ids), metric_id=obs["metric"].map(metric_ids))
-    frame = frame.join(stats, on=["service_id", "metric_id", "period_type"], how="inner")
-    far = frame[(frame["value"] - frame["median"]).abs() > OUTLIER_MADS * frame["spread"]]
-    if far.empty:
-        return []
-    stored = {(r.service_id, r.metric_id, r.period_type, str(r.period_start)[:10], r.team or ""):
-              r.value for r in history.itertuples(index=False)}
-    keys = zip(far["service_id"], far["metric_id"], far["period_type"],
-               far["period_start"].astype(str).str[:10], far["team"].fillna(""))
-    far = far[[stored.get(key) != value for key, value in zip(keys, far["value"])]]
-    problems = []
-    for row in far.head(200).itertuples():
-        problems.append(Problem(
-            f"{row.value:,.6g} is far outside this service's own history for {row.metric} "
-            f"(median {row.median:,.6g}); check it", row=int(row.source_row),
-            column=str(row.source_column), value=f"{row.value:,.6g}", severity="warning"))
-    if len(far) > 200:
-        problems.append(Problem(f"and {plural(len(far) - 200, 'more value')} far outside their "
-                                "history", severity="warning"))
-    return problems
-
-
 def _neighbours(conn: Connection, data: ImportData, batch_id: int) -> int:
     """Store published neighbour lists; pairs already stored are left as they are."""
     if data.neighbours is None or not len(data.neighbours):
@@ -482,65 +347,96 @@ def _apply(conn: Connection, batch_id: int, replaced: int, unchanged: int) -> No
 
 
 def undo_import(db: Database, viewer: Viewer, batch_id: int) -> UndoResult:
-    """Remove exactly what a batch added and restore what it replaced, in one transaction."""
-    _may_import(viewer)
-    with db.engine.begin() as conn:
-        batch = conn.execute(select(ImportBatch.status, ImportBatch.kind).where(
-            ImportBatch.id == batch_id)).first()
-        if batch is None:
-            raise ImportFailed([Problem(f"there is no import batch {batch_id}")])
-        if batch.status != "committed":
-            raise ImportFailed([Problem(f"import batch {batch_id} was already undone")])
-        later = conn.execute(text(
-            "SELECT DISTINCT r.batch_id FROM replaced_value r JOIN import_batch b "
-            "ON b.id = r.batch_id WHERE r.old_batch_id = :batch AND b.status = 'committed'"),
-            {"batch": batch_id}).scalars().all()
-        if later:
+    """Remove exactly what a batch added and restore what it replaced, in one transaction.
+
+    Raise ImportFailed when the batch is not there, was undone already, or had its figures
+    changed by a later batch (undo that first), or when another change held the write lock
+    for longer than the database's write_wait.
+    """
+    try:
+        with db.writing(viewer, "undo-import") as conn:
+            return _undo(conn, batch_id)
+    except WriteBusy as busy:
+        raise ImportFailed([Problem(str(busy))]) from busy
+
+
+def _undo(conn: Connection, batch_id: int) -> UndoResult:
+    """Undo a batch inside the caller's write transaction."""
+    batch = conn.execute(select(ImportBatch.status, ImportBatch.kind).where(
+        ImportBatch.id == batch_id)).first()
+    if batch is None:
+        raise ImportFailed([Problem(f"there is no import batch {batch_id}")])
+    if batch.status != "committed":
+        raise ImportFailed([Problem(f"import batch {batch_id} was already undone")])
+    later = conn.execute(text(
+        "SELECT DISTINCT r.batch_id FROM replaced_value r JOIN import_batch b "
+        "ON b.id = r.batch_id WHERE r.old_batch_id = :batch AND b.status = 'committed'"),
+        {"batch": batch_id}).scalars().all()
+    if later:
+        raise ImportFailed([Problem(
+            f"figures of batch {batch_id} were changed later by batch "
+            f"{', '.join(map(str, sorted(later)))}: undo that first")])
+    created = conn.execute(select(Service.id).where(
+        Service.created_batch_id == batch_id)).scalars().all()
+    if created:
+        others = conn.execute(text(
+            "SELECT COUNT(*) FROM observation WHERE batch_id <> :batch AND service_id IN ("
+            + ",".join(str(int(i)) for i in created) + ")"), {"batch": batch_id}).scalar()
+        if others:
             raise ImportFailed([Problem(
-                f"figures of batch {batch_id} were changed later by batch "
-                f"{', '.join(map(str, sorted(later)))}: undo that first")])
-        created = conn.execute(select(Service.id).where(
-            Service.created_batch_id == batch_id)).scalars().all()
-        if created:
-            others = conn.execute(text(
-                "SELECT COUNT(*) FROM observation WHERE batch_id <> :batch AND service_id IN ("
-                + ",".join(str(int(i)) for i in created) + ")"), {"batch": batch_id}).scalar()
-            if others:
-                raise ImportFailed([Problem(
-                    f"services created by batch {batch_id} have figures from later imports: "
-                    "undo those first")])
-        # The services whose figures change: their coverage is worked out again below.
-        touched = conn.execute(text(
-            "SELECT DISTINCT service_id FROM observation WHERE batch_id = :batch UNION "
-            "SELECT o.service_id FROM replaced_value r JOIN observation o "
-            "ON o.id = r.observation_id WHERE r.batch_id = :batch"),
-            {"batch": batch_id}).scalars().all()
-        restored = conn.execute(text(
-            "UPDATE observation SET value = r.old_value, missing_reason = r.old_missing_reason, "
-            "imputed = r.old_imputed, batch_id = r.old_batch_id FROM replaced_value r "
-            "WHERE r.batch_id = :batch AND observation.id = r.observation_id"),
+                f"services created by batch {batch_id} have figures from later imports: "
+                "undo those first")])
+    # The services whose figures change: their coverage is worked out again below.
+    touched = conn.execute(text(
+        "SELECT DISTINCT service_id FROM observation WHERE batch_id = :batch UNION "
+        "SELECT o.service_id FROM replaced_value r JOIN observation o "
+        "ON o.id = r.observation_id WHERE r.batch_id = :batch"),
+        {"batch": batch_id}).scalars().all()
+    restored = conn.execute(text(
+        "UPDATE observation SET value = r.old_value, missing_reason = r.old_missing_reason, "
+        "imputed = r.old_imputed, batch_id = r.old_batch_id FROM replaced_value r "
+        "WHERE r.batch_id = :batch AND observation.id = r.observation_id"),
+        {"batch": batch_id}).rowcount
+    # History kept by batches already undone may point at rows about to go.
+    conn.execute(text(
+        "DELETE FROM replaced_value WHERE observation_id IN "
+        "(SELECT id FROM observation WHERE batch_id = :batch)"), {"batch": batch_id})
+    removed = conn.execute(text("DELETE FROM observation WHERE batch_id = :batch"),
+                           {"batch": batch_id}).rowcount
+    refresh_coverage(conn, touched)
+    neighbours_removed = conn.execute(text(
+        "DELETE FROM service_neighbour WHERE batch_id = :batch"), {"batch": batch_id}).rowcount
+    services_removed = 0
+    if created:
+        neighbours_removed += conn.execute(text(
+            "DELETE FROM service_neighbour WHERE service_id IN ("
+            + ",".join(str(int(i)) for i in created) + ") OR neighbour_id IN ("
+            + ",".join(str(int(i)) for i in created) + ")")).rowcount
+        services_removed = conn.execute(text(
+            "DELETE FROM service WHERE created_batch_id = :batch"),
             {"batch": batch_id}).rowcount
-        # History kept by batches already undone may point at rows about to go.
-        conn.execute(text(
-            "DELETE FROM replaced_value WHERE observation_id IN "
-            "(SELECT id FROM observation WHERE batch_id = :batch)"), {"batch": batch_id})
-        removed = conn.execute(text("DELETE FROM observation WHERE batch_id = :batch"),
-                               {"batch": batch_id}).rowcount
-        refresh_coverage(conn, touched)
-        neighbours_removed = conn.execute(text(
-            "DELETE FROM service_neighbour WHERE batch_id = :batch"), {"batch": batch_id}).rowcount
-        services_removed = 0
-        if created:
-            neighbours_removed += conn.execute(text(
-                "DELETE FROM service_neighbour WHERE service_id IN ("
-                + ",".join(str(int(i)) for i in created) + ") OR neighbour_id IN ("
-                + ",".join(str(int(i)) for i in created) + ")")).rowcount
-            services_removed = conn.execute(text(
-                "DELETE FROM service WHERE created_batch_id = :batch"),
-                {"batch": batch_id}).rowcount
-        conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
-            status="undone", undone_at=dt.datetime.now(dt.timezone.utc)))
-    return UndoResult(batch_id, removed, restored, services_removed, neighbours_removed)
+    sources_removed = _remove_created_sources(conn, batch_id)
+    conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
+        status="undone", undone_at=dt.datetime.now(dt.timezone.utc)))
+    return UndoResult(batch_id, removed, restored, services_removed, neighbours_removed,
+                      sources_removed)
+
+
+def _remove_created_sources(conn: Connection, batch_id: int) -> int:
+    """Remove the data sources the batch created, unless services of a later import use them
+    (the batches that named one, all undone by then, keep their history without it)."""
+    created = conn.execute(select(DataSource.id).where(
+        DataSource.created_batch_id == batch_id)).scalars().all()
+    removed = 0
+    for source_id in created:
+        if conn.execute(select(func.count()).select_from(Service).where(
+                Service.source_id == source_id)).scalar():
+            continue
+        conn.execute(update(ImportBatch).where(ImportBatch.source_id == source_id).values(
+            source_id=None))
+        removed += conn.execute(text("DELETE FROM data_source WHERE id = :source"),
+                                {"source": source_id}).rowcount
+    return removed
 
 
 def list_batches(db: Database, viewer: Viewer) -> list[dict[str, Any]]:
@@ -558,4 +454,25 @@ def list_batches(db: Database, viewer: Viewer) -> list[dict[str, Any]]:
              "unchanged": b.rows_unchanged, "neighbours": counts.get(b.id, 0),
              "undone_at": b.undone_at}
             for b in session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()))
+        ]
+
+
+def batches_for_service(db: Database, viewer: Viewer, service_code: str) -> list[dict[str, Any]]:
+    """List the import batches that hold figures for a service, newest first."""
+    stmt = (
+        select(ImportBatch)
+        .where(ImportBatch.id.in_(
+            select(Observation.batch_id)
+            .join(Service, Observation.service_id == Service.id)
+            .where(Service.code == service_code, visible_services(viewer))
+            .distinct()
+        ))
+        .order_by(ImportBatch.id.desc())
+    )
+    with db.session() as session:
+        return [
+            {"id": b.id, "kind": b.kind, "format": b.format, "created_at": b.created_at,
+             "created_by": b.created_by, "filename": b.filename, "status": b.status,
+             "rows_added": b.rows_added, "rows_replaced": b.rows_replaced, "note": b.note}
+            for b in session.scalars(stmt)
         ]

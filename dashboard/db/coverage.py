@@ -1,11 +1,11 @@
 """Keep service_coverage: which measures each service reports, at which period types, from
 which month to which.
 
-A page's first statement (queries.service_summary) reads these few rows instead of walking the
-service's figures. Every write of figures refreshes the rows of the services it touched, in its
-own transaction: the import engine (commit and undo) and the demo seeds call refresh_coverage,
-and a Session event does it for figures written through the ORM. Figures written by hand in SQL
-need `python -m dashboard refresh-coverage` afterwards.
+A page's first statement (dashboard.db.services.service_summary) reads these few rows instead
+of walking the service's figures. Every write of figures refreshes the rows of the services it
+touched, in its own transaction: imports (commit and undo) and the seeding call
+refresh_coverage, and a Session event does it for figures written through the ORM. Figures
+written by hand in SQL need `python -m dashboard refresh-coverage` (refresh_all) afterwards.
 """
 
 from __future__ import annotations
@@ -76,3 +76,11 @@ def track_orm_writes(sessions: sessionmaker) -> None:
     """Refresh coverage after every flush of these sessions that writes figures."""
     event.listen(sessions, "after_flush", _touched)
     event.listen(sessions, "after_flush_postexec", _refresh_touched)
+
+
+def refresh_all(db, viewer) -> int:
+    """Recompute every service's coverage rows from the figures, as one write; return how
+    many rows there are."""
+    with db.writing(viewer, "refresh-coverage") as conn:
+        refresh_coverage(conn)
+        return conn.execute(text("SELECT COUNT(*) FROM service_coverage")).scalar()

@@ -5,21 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    text,
-)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint, func, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SECTORS = ("nhs", "academic", "public", "other")
@@ -49,6 +36,9 @@ class DataSource(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(500), default="")
     licence: Mapped[str] = mapped_column(String(200), default="")
+    # The import (or demo seed) that created the source: undoing it removes the source again.
+    created_batch_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("import_batch.id", name="fk_data_source_created_batch", use_alter=True))
 
     services: Mapped[list["Service"]] = relationship(back_populates="source")
 
@@ -130,7 +120,7 @@ class Observation(Base):
         Index("ix_observation_metric_period", "metric_id", "period_type", "period_start"),
         Index("ix_observation_batch", "batch_id"),
         # What a service reports (measures, period types, first and last month): read from
-        # this index alone, without visiting the table (queries.service_summary).
+        # this index alone, without visiting the table (dashboard.db.services.service_summary).
         Index("ix_observation_reported", "service_id", "metric_id", "period_type",
               "period_start", sqlite_where=text("value IS NOT NULL"),
               postgresql_where=text("value IS NOT NULL")),
@@ -152,7 +142,7 @@ class Observation(Base):
 
 class ServiceCoverage(Base):
     """Which measures a service reports, at which period types, from which month to which:
-    derived from its figures and kept by dashboard.coverage whenever figures are written."""
+    derived from its figures and kept by dashboard.db.coverage whenever figures are written."""
 
     __tablename__ = "service_coverage"
 

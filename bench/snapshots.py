@@ -12,9 +12,9 @@ import statistics
 import time
 from typing import Any, Callable
 
-from .snapshot import charts
-from .snapshot.model import Snapshot
-from .snapshot.render import render, render_chart
+from dashboard.snapshot import charts
+from dashboard.snapshot.model import Snapshot
+from dashboard.snapshot.render import render, render_chart
 
 PDF_TARGET = 1.5  # the whole PDF against its charts exported one by one
 
@@ -78,11 +78,12 @@ def report(results: dict[str, Any]) -> str:
 def eight_panel_snapshot(url: str) -> Snapshot:
     """Build the snapshot `make bench` times: the NHS Activity page (eight panels) of the first
     service of a benchmark database, for its last complete financial year but one."""
-    from .context import AppContext
-    from .db import Database
-    from .queries import ANONYMOUS, data_extent, first_service_code
-    from .settings import load_config
-    from .snapshot.build import build_snapshot
+    from dashboard.context import AppContext
+    from dashboard.db import Database
+    from dashboard.db.access import ANONYMOUS
+    from dashboard.db.services import data_extent, first_service_code
+    from dashboard.settings import load_config
+    from dashboard.snapshot.build import build_snapshot
 
     config = load_config({"DATABASE_URL": url, "CACHE_TYPE": "NullCache"})
     db = Database(url)

@@ -1,6 +1,6 @@
 """Benchmark a 1-million-row import beside plain `pandas.DataFrame.to_sql` of the same rows.
 
-Part of `python -m dashboard bench`. The file is a long-layout template CSV (service, metric,
+Part of `python -m bench`. The file is a long-layout template CSV (service, metric,
 period, value) of synthetic figures; Shelfmark reads, validates, stages, compares and commits it
 as one batch into a fresh database with the real schema and its indexes. The baseline reads the
 same CSV with pandas and writes it with `to_sql` (default options) into a fresh database of
@@ -19,10 +19,10 @@ import pandas as pd
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import make_url
 
-from .catalogue import CATALOGUE
-from .db import Database
-from .models import DataSource, Service
-from .periods import add_months
+from dashboard.catalogue import CATALOGUE
+from dashboard.db import Database
+from dashboard.db.models import DataSource, Service
+from dashboard.periods import add_months
 
 N_SERVICES = 200
 
@@ -71,10 +71,10 @@ def _services(db: Database) -> None:
 
 def run(workdir: Path, rows: int = 1_000_000, database_url: str | None = None) -> dict:
     """Time Shelfmark's import and pandas' to_sql of the same CSV; return the figures."""
-    from .importing.engine import import_data
-    from .importing.load import read_import
-    from .queries import ANONYMOUS
-    from .settings import load_config
+    from dashboard.db.imports import import_data
+    from dashboard.importing.load import read_import
+    from dashboard.db.access import ANONYMOUS
+    from dashboard.settings import load_config
 
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"import-{rows}.csv"
@@ -120,7 +120,7 @@ def run(workdir: Path, rows: int = 1_000_000, database_url: str | None = None) -
 
 
 def run_in_worker(workdir: str, rows: int) -> dict:
-    """Run the import benchmark: bench.in_fresh_process calls this in a process of its own,
+    """Run the import benchmark: bench.pages.in_fresh_process calls this in a process of its own,
     so that both sides are timed as a fresh worker (or the import command) would run them, not
     in the builder that has loaded the other benchmarks' data."""
     return run(Path(workdir), rows)
