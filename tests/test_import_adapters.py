@@ -306,6 +306,11 @@ def test_each_survey_year_lands_in_its_own_year(empty_db):
         assert stored(empty_db, "CA0063", "visits", start) == (
             float(source["CA0063"]["VISITS"]), None, False)
         assert stored(empty_db, "AK0018", "visits", start) == (None, "closed", False)
+        # In older files -3 is also "not applicable", on a library that is open (STATSTRU 00).
+        assert source["AL0001"]["STATSTRU"] == "00"
+        assert source["AL0001"]["KIDCIRCL"] == ("-3" if fy < 2016 else "0")
+        assert stored(empty_db, "AL0001", "pls_kids_circulation", start) == (
+            (None, "not applicable", False) if fy < 2016 else (0.0, None, False))
         assert stored(empty_db, "AK0001", "visits", D(start.year + 1, 7, 1)) is None
     with empty_db.session() as session:
         starts = session.scalars(select(Observation.period_start).distinct()

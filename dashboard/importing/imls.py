@@ -10,7 +10,9 @@ ignored.
 Missing is never a figure:
 - negative numbers are IMLS codes (readme, appendix A): -1 missing, -3 closed or temporarily
   closed, -4 not applicable, -9 suppressed for confidentiality. They are stored as missing
-  values (no value) with that reason;
+  values (no value) with that reason. Older files have no -4 (FY2015's readme recodes -3 as
+  closed when STATSTRU is 03 or 23, else not applicable), so -3 on a library STATSTRU says is
+  open is stored as not applicable (FY2017 has -3 only on closed libraries);
 - older files leave suppressed cells blank: a blank cell is stored as missing, "suppressed" when
   its flag says so (H_*) or the measure is one IMLS suppresses (salaries, benefits, staff and
   other operating expenditure), "not reported" otherwise;
@@ -131,6 +133,7 @@ MEASURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # Negative values are codes (IMLS readme, appendix A).
 NEGATIVE_CODES = {-1: "missing", -3: "closed", -4: "not applicable", -9: "suppressed"}
+NOT_APPLICABLE = NEGATIVE_CODES[-4]
 SUPPRESSED = "suppressed"
 NOT_REPORTED = "not reported"
 # Measures IMLS suppresses for small systems (readme: "selected expenditures data").
@@ -452,6 +455,12 @@ def _observations(frame: pd.DataFrame, line: np.ndarray, code_col: str,
     columns = list(frame.columns)
     n = len(frame)
     service = frame[code_col].to_numpy(dtype=object)
+    structure_col = _first(DESCRIPTIVE["structure_change"], columns)
+    is_open = None
+    if structure_col is not None:  # STATSTRU: a library that is neither closed nor unknown
+        structure = frame[structure_col]
+        is_open = (structure.str.fullmatch(r"\d+") & ~structure.str.zfill(2).isin(
+            CLOSED_STRUCTURES)).to_numpy(dtype=bool)
     parts, absent = [], []
     for metric, (names, flags) in MEASURES.items():
         column = _first(names, columns)
@@ -461,7 +470,7 @@ def _observations(frame: pd.DataFrame, line: np.ndarray, code_col: str,
         text = frame[column]
         flag_col = _flag_column(column, flags, columns)
         flag = frame[flag_col] if flag_col else pd.Series("", index=frame.index)
-        value, reason = _values(text, flag, column, line, problems)
+        value, reason = _values(text, flag, column, line, problems, is_open)
         imputed = _starts(flag, "I") & ~np.isnan(value)
         parts.append(pd.DataFrame({
             "service": service,
@@ -485,8 +494,12 @@ def _observations(frame: pd.DataFrame, line: np.ndarray, code_col: str,
 
 
 def _values(text: pd.Series, flag: pd.Series, column: str, line: np.ndarray,
-            problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
-    """Return the figures of one column (NaN when missing) and why each missing one is."""
+            problems: list[Problem], is_open: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the figures of one column (NaN when missing) and why each missing one is.
+
+    `is_open` marks the libraries STATSTRU says are open, where -3 means not applicable.
+    """
     n = len(text)
     value = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
     blank = (text == "").to_numpy()
@@ -510,6 +523,8 @@ def _values(text: pd.Series, flag: pd.Series, column: str, line: np.ndarray,
     if negative.any():
         for code, why in NEGATIVE_CODES.items():
             reason[value == code] = why
+        if is_open is not None:
+            reason[(value == -3) & is_open] = NOT_APPLICABLE
         for i in np.flatnonzero(negative & ~np.isin(value, list(NEGATIVE_CODES)))[:_MAX_ERRORS]:
             problems.append(Problem(
                 "a negative value that is not an IMLS code (-1 missing, -3 closed, "
