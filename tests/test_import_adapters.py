@@ -575,3 +575,83 @@ def test_bad_ace_files_are_refused_with_row_and_column():
     wide = "library_details,authority,total_active_members\r\nX,Y,1\r\n".encode()
     with pytest.raises(ImportFailed, match="wide original"):
         parse_ace_file(wide, "libraries_activity_data_2023_2024.csv")
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing half-read: a row with fewer or more fields than the header stops every format
+# ---------------------------------------------------------------------------------------------
+
+TEMPLATE_FILE = ("service,metric,period,value,team,note\r\n" + "".join(
+    f"NEW1,searches,2023-{month:02d},{month * 10},,\r\n" for month in range(4, 10))).encode()
+# (format, file name, its bytes, encoding): each format's own file, as users import it
+UPLOADS = [
+    ("shelfmark", "figures.csv", TEMPLATE_FILE, "utf-8"),
+    ("imls-pls", "pls_fy2015_pupld15a.csv",
+     (FIXTURES / "pls_fy2015_pupld15a.csv").read_bytes(), "latin-1"),
+    ("ace", "wifi.csv", (ACE_DIR / "wifi.csv").read_bytes(), "utf-8"),
+]
+
+
+def damaged(content: bytes, encoding: str, damage: str) -> tuple[bytes, int, int, int]:
+    """Damage a CSV file; return it, the row damaged, that row's fields and the header's."""
+    records = list(csv.reader(io.StringIO(content.decode(encoding), newline="")))
+    width = len(records[0])
+    if damage == "last row cut short":  # the file ends in the middle of its last row
+        row, fields = len(records), min(55, width - 1)
+        records[-1] = records[-1][:fields]
+    elif damage == "middle row cut short":
+        row, fields = 3, width - 1
+        records[2] = records[2][:fields]
+    else:  # a field too many
+        row, fields = 4, width + 1
+        records[3] = [*records[3], "7"]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(records)
+    text = out.getvalue()
+    if damage == "last row cut short":
+        text = text[:-2]
+    return text.encode(encoding), row, fields, width
+
+
+def table_counts(db: Database) -> tuple[int, ...]:
+    with db.session() as session:
+        return tuple(session.scalar(select(func.count()).select_from(table))
+                     for table in (Observation, Service, ImportBatch))
+
+
+@pytest.mark.parametrize("fmt, name, content, encoding", UPLOADS, ids=[u[0] for u in UPLOADS])
+def test_a_row_with_fewer_or_more_fields_than_the_header_stops_every_format(
+        empty_db, fmt, name, content, encoding):
+    from dashboard.importing.load import read_import
+
+    config = load_config()
+    good = read_import(empty_db, V, config, content, name, create_services=True)
+    assert good.format == fmt
+    first = import_data(empty_db, V, good, created_by="tests", create_services=True)
+    assert first.added > 0
+    before = table_counts(empty_db)
+    for damage in ("last row cut short", "middle row cut short", "a field too many"):
+        bad, row, fields, width = damaged(content, encoding, damage)
+        for fmt_asked in ("auto", fmt):
+            with pytest.raises(ImportFailed) as failed:
+                data = read_import(empty_db, V, config, bad, name, fmt=fmt_asked,
+                                   create_services=True)
+                import_data(empty_db, V, data, created_by="tests", create_services=True)
+            [problem] = failed.value.problems
+            assert problem.row == row, (damage, problem)
+            assert problem.reason.startswith(
+                f"this row has {fields} fields but the header (row 1) has {width}: "), problem
+            if damage == "last row cut short":
+                assert "the file ends in it" in problem.reason
+            elif damage == "a field too many":
+                assert problem.value == "7"
+        assert table_counts(empty_db) == before
+
+
+def test_an_imls_file_given_as_bytes_is_read_by_the_same_reader():
+    bad, row, fields, width = damaged(UPLOADS[1][2], "latin-1", "last row cut short")
+    assert (row, fields, width) == (7, 55, 154)
+    with pytest.raises(ImportFailed) as failed:
+        parse_imls(gzip.compress(bad), filename="pls_fy2015_pupld15a.csv")
+    assert [str(p).split(":")[0] for p in failed.value.problems] == ["row 7"]
+    assert "has 55 fields but the header (row 1) has 154" in failed.value.problems[0].reason

@@ -42,7 +42,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -56,6 +55,7 @@ from ..periods import MONTH_ABBR, add_months, period_label
 from ..settings import Config, load_config
 from . import (OBSERVATION_COLUMNS, SERVICE_COLUMNS, DataSourceInfo, ImportData, ImportFailed,
                Problem)
+from .reader import read_table
 
 FORMAT = "imls-pls"
 
@@ -186,7 +186,7 @@ _MAX_ERRORS = 200
 def parse_imls(data: bytes | pd.DataFrame, *, filename: str = "", fiscal_year: int | None = None,
                config: Config | None = None, checksum: str = "",
                rows: Sequence[int] | None = None) -> ImportData:
-    """Read an IMLS PLS administrative-entity file: bytes (latin-1, maybe gzip'd) or text cells.
+    """Read an IMLS PLS administrative-entity file: bytes (CSV, maybe gzip'd) or text cells.
 
     `rows` gives the spreadsheet row of each frame row (header = 1) when the caller's reader
     skipped blank rows; by default frame row i is row i + 2.
@@ -195,10 +195,9 @@ def parse_imls(data: bytes | pd.DataFrame, *, filename: str = "", fiscal_year: i
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
         checksum = checksum or hashlib.sha256(raw).hexdigest()
-        frame = _read_bytes(raw)
-        rows = None
+        frame, rows, read_warnings = _read_bytes(raw)
     elif isinstance(data, pd.DataFrame):
-        frame = data
+        frame, read_warnings = data, []
     else:
         raise ImportFailed([Problem("an IMLS file must be given as bytes or a table")])
     line = (np.asarray(rows, dtype=np.int64) if rows is not None
@@ -249,25 +248,24 @@ def parse_imls(data: bytes | pd.DataFrame, *, filename: str = "", fiscal_year: i
                                 "and flagged so", severity="warning"))
     services = _services(frame, code_col, fy)
     return ImportData(format=FORMAT, observations=observations, services=services,
-                      source=SOURCE, warnings=warnings, filename=filename, checksum=checksum)
+                      source=SOURCE, warnings=read_warnings + warnings, filename=filename,
+                      checksum=checksum)
 
 
-def _read_bytes(raw: bytes) -> pd.DataFrame:
-    """Read the file's bytes (latin-1 text, perhaps gzip-compressed) into text cells."""
+def _read_bytes(raw: bytes) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+    """Read the file's bytes (perhaps gzip-compressed) with the CSV reader every import uses.
+
+    Return the cells, each row's number in the file and the reader's warnings (but not that the
+    file is not UTF-8: IMLS publishes Latin-1 on purpose).
+    """
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
             raise ImportFailed([Problem(f"the gzip-compressed file is damaged: {exc}")])
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if not raw.strip():
-        raise ImportFailed([Problem("the file is empty")])
-    try:
-        return pd.read_csv(io.BytesIO(raw), encoding="latin-1", dtype=str,
-                           keep_default_na=False, na_filter=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ImportFailed([Problem(f"the file could not be read as CSV: {exc}")])
+    table = read_table(raw, "", max_bytes=len(raw))
+    warnings = [w for w in table.warnings if "is not UTF-8" not in w.reason]
+    return table.frame, table.rows, warnings
 
 
 def _normalise(frame: pd.DataFrame, line: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
