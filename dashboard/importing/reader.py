@@ -311,7 +311,11 @@ class _Shape:
 
 
 def _read_csv_slowly(text: str, delimiter: str) -> tuple[pd.DataFrame, _Shape]:
-    """Read rows of uneven length (extra trailing cells) with the csv module."""
+    """Read the records with the csv module, counting each one's fields.
+
+    For what pandas refuses (a row longer than the first) or `_record_shape` cannot count (a
+    quote inside an unquoted cell).
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
                         doublequote=True, strict=False)
     records, lines, read = [], [], 0
