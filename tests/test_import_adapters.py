@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from conftest import _postgres_database
 from dashboard.db import Database
 from dashboard.db.access import ANONYMOUS as V
 from dashboard.db.imports import import_data, undo_import
-from dashboard.db.models import DataSource, Metric, Observation, Service, ServiceNeighbour
+from dashboard.db.models import (DataSource, ImportBatch, Metric, Observation, Service,
+                                 ServiceNeighbour)
 from dashboard.importing import ImportFailed
 from dashboard.importing.ace import NEIGHBOUR_SOURCE, parse_ace_file, parse_ace_folder
 from dashboard.importing.imls import MEASURES, parse_imls
@@ -242,18 +244,160 @@ def test_an_older_year_imports_with_its_fiscal_year_and_warnings(empty_db):
     assert service(empty_db, "ME0002").name == "BIBLIOTHÈQUE DE MADAWASKA"
 
 
-def test_the_fiscal_year_comes_from_a_column_or_the_name_and_follows_the_setting():
+def test_a_file_without_reporting_dates_takes_its_year_from_its_name_and_the_setting():
     with_year = old_file([row + ["2009"] for row in OLD_ROWS], OLD_HEADER + ["YR_SUB"])
-    data = parse_imls(with_year, filename="upload.csv")
-    assert set(data.observations["period_start"]) == {D(2008, 7, 1)}
-    data = parse_imls(with_year, filename="pls_fy2010_ae.csv")
-    assert set(data.observations["period_start"]) == {D(2008, 7, 1)}
-    assert any("FY2010" in w.reason for w in data.warnings)
+    data = parse_imls(with_year, filename="pls_fy2010_ae.csv")  # YR_SUB is not the period
+    assert set(data.observations["period_start"]) == {D(2009, 7, 1)}
+    assert any("FY2010 was taken from the file name alone" in w.reason for w in data.warnings)
+    assert set(data.services["attributes"].map(lambda a: a["submission_year"])) == {2009}
     january = load_config({"FY_START_PUBLIC": 1})
     data = parse_imls(old_file(), filename="pupld14a.csv.gz", config=january)
     assert set(data.observations["period_start"]) == {D(2014, 1, 1)}
-    with pytest.raises(ImportFailed, match="fiscal year"):
-        parse_imls(old_file(), filename="upload.csv")
+    assert any("stored as the financial year 2014 (Jan 2014 to Dec 2014)" in w.reason
+               for w in data.warnings)
+    with pytest.raises(ImportFailed, match="cannot tell which fiscal year the file 'upload.csv' "
+                       "covers: it has no STARTDAT or ENDDATE column"):
+        parse_imls(with_year, filename="upload.csv")
+
+
+# ---------------------------------------------------------------------------------------------
+# IMLS: the fiscal year of each survey year's file
+# ---------------------------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "imls"
+# Each survey year's file: its IMLS name, the fiscal year, the July year it is stored as, its
+# label, and what its YR_SUB column says (the year the data were submitted).
+SURVEY_YEARS = [
+    ("PLS_FY2011_AE_pupld11a.csv", 2011, D(2010, 7, 1), "2010/11", 2012),
+    ("pls_fy2015_pupld15a.csv", 2015, D(2014, 7, 1), "2014/15", 2016),
+    ("pls_fy2017_ae_pud17i.csv", 2017, D(2016, 7, 1), "2016/17", 2017),
+]
+
+
+def fixture_rows(name: str) -> dict[str, dict[str, str]]:
+    with open(FIXTURES / name, encoding="latin-1", newline="") as handle:
+        return {row["FSCSKEY"]: row for row in csv.DictReader(handle)}
+
+
+def renamed(name: str, tmp_path: Path, new_name: str, change=None) -> Path:
+    """Copy a fixture under another name, changing its text on the way if asked."""
+    text = (FIXTURES / name).read_bytes().decode("latin-1")
+    path = tmp_path / new_name
+    path.write_bytes((change(text) if change else text).encode("latin-1"))
+    return path
+
+
+def test_each_survey_year_lands_in_its_own_year(empty_db):
+    from dashboard.importing.load import read_path
+    from dashboard.periods import period_label
+
+    config = load_config()
+    for name, fy, start, label, submitted in SURVEY_YEARS:
+        source = fixture_rows(name)
+        assert {r["YR_SUB"] for r in source.values()} == {str(submitted)}
+        periods = {(r["STARTDAT"], r["ENDDATE"]) for r in source.values()}
+        assert len(periods) == 5  # July, October and calendar years, and a closed library
+        data = read_path(empty_db, V, config, FIXTURES / name)
+        stored_as = f"FY{fy}'s figures are stored as the financial year {label}"
+        assert any(w.reason.startswith(stored_as) for w in data.warnings)
+        result = import_data(empty_db, V, data, created_by="tests")
+        assert result.added == len(source) * (len(MEASURES) - (fy < 2017))  # no WIFISESS
+        # The same library's visits, year by year, each under its own financial year.
+        assert stored(empty_db, "CA0063", "visits", start) == (
+            float(source["CA0063"]["VISITS"]), None, False)
+        assert stored(empty_db, "AK0018", "visits", start) == (None, "closed", False)
+        # In older files -3 is also "not applicable", on a library that is open (STATSTRU 00).
+        assert source["AL0001"]["STATSTRU"] == "00"
+        assert source["AL0001"]["KIDCIRCL"] == ("-3" if fy < 2016 else "0")
+        assert stored(empty_db, "AL0001", "pls_kids_circulation", start) == (
+            (None, "not applicable", False) if fy < 2016 else (0.0, None, False))
+        assert stored(empty_db, "AK0001", "visits", D(start.year + 1, 7, 1)) is None
+    with empty_db.session() as session:
+        starts = session.scalars(select(Observation.period_start).distinct()
+                                 .order_by(Observation.period_start)).all()
+        batches = session.execute(select(ImportBatch.filename, func.min(
+            Observation.period_start), func.max(Observation.period_start)).join(
+            Observation, Observation.batch_id == ImportBatch.id).group_by(
+            ImportBatch.filename).order_by(ImportBatch.filename)).all()
+    assert starts == [start for _, _, start, _, _ in SURVEY_YEARS]
+    assert [period_label(s, "year", config.fy_start_month("public")) for s in starts] == [
+        "2010/11", "2014/15", "2016/17"]
+    assert sorted((f, a, b) for f, a, b in batches) == sorted(
+        (name, start, start) for name, _, start, _, _ in SURVEY_YEARS)
+    # A library keeps the attributes of the year that created it, with that year's dates.
+    anchor = service(empty_db, "AK0001").attributes
+    assert (anchor["survey_year"], anchor["submission_year"]) == (2011, 2012)
+    assert (anchor["reporting_start"], anchor["reporting_end"]) == ("2010-07-01", "2011-06-30")
+    assert anchor["locale"] == "43"  # FY2011's LOCALE, FY2017's LOCALE_ADD
+
+
+def test_the_year_comes_from_the_periods_when_the_name_has_none(tmp_path):
+    for name, fy, start, label, _ in SURVEY_YEARS:
+        upload = renamed(name, tmp_path, "libraries.csv")
+        data = parse_imls(upload.read_bytes(), filename=upload.name)
+        assert set(data.observations["period_start"]) == {start}
+        assert not any("file name alone" in w.reason for w in data.warnings)
+
+
+@pytest.mark.parametrize("name, wrong", [
+    ("pls_fy2015_pupld15a.csv", "pls_fy2016_pupld16a.csv"),    # the next year's name
+    ("PLS_FY2011_AE_pupld11a.csv", "PLS_FY2012_AE_pupld12a.csv"),
+    ("pls_fy2017_ae_pud17i.csv", "pls_fy2017_ae_pud16i.csv"),   # a name at odds with itself
+])
+def test_a_name_that_disagrees_with_the_periods_is_refused(empty_db, tmp_path, name, wrong):
+    from dashboard.importing.load import read_path
+
+    fy = next(year for n, year, *_ in SURVEY_YEARS if n == name)
+    with pytest.raises(ImportFailed) as failed:
+        read_path(empty_db, V, load_config(), renamed(name, tmp_path, wrong))
+    [problem] = failed.value.problems
+    assert problem.column == "ENDDATE"
+    assert problem.value == f"07/01/{fy - 1} to 06/30/{fy}"
+    assert f"the file {wrong!r} is named as FY" in problem.reason
+    assert f"its reporting periods say FY{fy}: by ENDDATE, 4 of 5 libraries' reporting " \
+        f"periods end in {fy}, most often 07/01/{fy - 1} to 06/30/{fy} (STARTDAT to " \
+        "ENDDATE)" in problem.reason
+    with empty_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Observation)) == 0
+
+
+def test_without_usable_dates_the_name_alone_decides_and_with_neither_the_import_stops(
+        tmp_path):
+    def undated(text: str) -> str:
+        return re.sub(r"\d\d/\d\d/\d{4}", "-3", text)
+
+    path = renamed("pls_fy2015_pupld15a.csv", tmp_path, "pls_fy2015_pupld15a.csv", undated)
+    data = parse_imls(path.read_bytes(), filename=path.name)
+    assert set(data.observations["period_start"]) == {D(2014, 7, 1)}
+    [alone] = [w for w in data.warnings if "file name alone" in w.reason]
+    assert "its STARTDAT and ENDDATE columns hold no dates (values found: STARTDAT: '-3'; " \
+        "ENDDATE: '-3')" in alone.reason
+    path = renamed("pls_fy2015_pupld15a.csv", tmp_path, "export.csv", undated)
+    with pytest.raises(ImportFailed) as failed:
+        parse_imls(path.read_bytes(), filename=path.name)
+    [problem] = failed.value.problems
+    assert problem.column == "ENDDATE"
+    assert problem.reason.startswith(
+        "cannot tell which fiscal year the file 'export.csv' covers: its STARTDAT and ENDDATE "
+        "columns hold no dates (values found: STARTDAT: '-3'; ENDDATE: '-3'), and its name "
+        "holds no survey year")
+
+
+@pytest.mark.parametrize("start, end", [
+    ("7/1/2014", "6/30/2015"), ("2014-07-01", "2015-06-30"), ("07/01/14", "06/30/15"),
+    ("01JUL2014", "30JUN2015"), ("20140701", "20150630"),
+])
+def test_reporting_dates_in_the_forms_imls_has_written_them(start, end):
+    header = OLD_HEADER + ["STARTDAT", "ENDDATE", "YR_SUB"]
+    rows = [row + [start, end, "2016"] for row in OLD_ROWS]
+    data = parse_imls(old_file(rows, header), filename="upload.csv")
+    assert set(data.observations["period_start"]) == {D(2014, 7, 1)}
+    assert data.services["attributes"][0]["reporting_end"] == "2015-06-30"
+    # a file with start dates only: a period starting on 1 January ends that year
+    for first, fy in ((start, 2015), ("01/01/2015", 2015), ("10/01/2014", 2015)):
+        starts_only = old_file([row + [first] for row in OLD_ROWS], OLD_HEADER + ["STARTDAT"])
+        data = parse_imls(starts_only, filename="upload.csv")
+        assert set(data.observations["period_start"]) == {D(fy - 1, 7, 1)}
 
 
 def test_a_frame_of_text_and_gzip_bytes_read_the_same():
@@ -431,3 +575,101 @@ def test_bad_ace_files_are_refused_with_row_and_column():
     wide = "library_details,authority,total_active_members\r\nX,Y,1\r\n".encode()
     with pytest.raises(ImportFailed, match="wide original"):
         parse_ace_file(wide, "libraries_activity_data_2023_2024.csv")
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing half-read: a row with fewer or more fields than the header stops every format
+# ---------------------------------------------------------------------------------------------
+
+TEMPLATE_FILE = ("service,metric,period,value,team,note\r\n" + "".join(
+    f"NEW1,searches,2023-{month:02d},{month * 10},,\r\n" for month in range(4, 10))).encode()
+# (format, file name, its bytes, encoding): each format's own file, as users import it
+UPLOADS = [
+    ("shelfmark", "figures.csv", TEMPLATE_FILE, "utf-8"),
+    ("imls-pls", "pls_fy2015_pupld15a.csv",
+     (FIXTURES / "pls_fy2015_pupld15a.csv").read_bytes(), "latin-1"),
+    ("ace", "wifi.csv", (ACE_DIR / "wifi.csv").read_bytes(), "utf-8"),
+]
+
+
+def damaged(content: bytes, encoding: str, damage: str) -> tuple[bytes, int, int, int]:
+    """Damage a CSV file; return it, the row damaged, that row's fields and the header's."""
+    records = list(csv.reader(io.StringIO(content.decode(encoding), newline="")))
+    width = len(records[0])
+    if damage == "last row cut short":  # the file ends in the middle of its last row
+        row, fields = len(records), min(55, width - 1)
+        records[-1] = records[-1][:fields]
+    elif damage == "middle row cut short":
+        row, fields = 3, width - 1
+        records[2] = records[2][:fields]
+    else:  # a field too many
+        row, fields = 4, width + 1
+        records[3] = [*records[3], "7"]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(records)
+    text = out.getvalue()
+    if damage == "last row cut short":
+        text = text[:-2]
+    return text.encode(encoding), row, fields, width
+
+
+def table_counts(db: Database) -> tuple[int, ...]:
+    with db.session() as session:
+        return tuple(session.scalar(select(func.count()).select_from(table))
+                     for table in (Observation, Service, ImportBatch))
+
+
+@pytest.mark.parametrize("fmt, name, content, encoding", UPLOADS, ids=[u[0] for u in UPLOADS])
+def test_a_row_with_fewer_or_more_fields_than_the_header_stops_every_format(
+        empty_db, fmt, name, content, encoding):
+    from dashboard.importing.load import read_import
+
+    config = load_config()
+    good = read_import(empty_db, V, config, content, name, create_services=True)
+    assert good.format == fmt
+    first = import_data(empty_db, V, good, created_by="tests", create_services=True)
+    assert first.added > 0
+    before = table_counts(empty_db)
+    for damage in ("last row cut short", "middle row cut short", "a field too many"):
+        bad, row, fields, width = damaged(content, encoding, damage)
+        for fmt_asked in ("auto", fmt):
+            with pytest.raises(ImportFailed) as failed:
+                data = read_import(empty_db, V, config, bad, name, fmt=fmt_asked,
+                                   create_services=True)
+                import_data(empty_db, V, data, created_by="tests", create_services=True)
+            [problem] = failed.value.problems
+            assert problem.row == row, (damage, problem)
+            assert problem.reason.startswith(
+                f"this row has {fields} fields but the header (row 1) has {width}: "), problem
+            if damage == "last row cut short":
+                assert "the file ends in it" in problem.reason
+            elif damage == "a field too many":
+                assert problem.value == "7"
+        assert table_counts(empty_db) == before
+
+
+def test_an_imls_file_given_as_bytes_is_read_by_the_same_reader():
+    bad, row, fields, width = damaged(UPLOADS[1][2], "latin-1", "last row cut short")
+    assert (row, fields, width) == (7, 55, 154)
+    with pytest.raises(ImportFailed) as failed:
+        parse_imls(gzip.compress(bad), filename="pls_fy2015_pupld15a.csv")
+    assert [str(p).split(":")[0] for p in failed.value.problems] == ["row 7"]
+    assert "has 55 fields but the header (row 1) has 154" in failed.value.problems[0].reason
+
+
+def test_an_ace_folder_with_a_file_cut_short_is_refused_naming_the_file(tmp_path):
+    """The folder import reads each tidy file with the one CSV reader too."""
+    folder = tmp_path / "ace"
+    folder.mkdir()
+    for name in ("loans.csv", "visits.csv", "library_authorities.json"):
+        (folder / name).write_bytes((ACE_DIR / name).read_bytes())
+    parse_ace_folder(folder)  # whole, the folder reads
+    bad, row, fields, width = damaged((ACE_DIR / "visits.csv").read_bytes(), "utf-8-sig",
+                                      "last row cut short")
+    (folder / "visits.csv").write_bytes(bad)
+    with pytest.raises(ImportFailed) as failed:
+        parse_ace_folder(folder)
+    [problem] = failed.value.problems
+    assert problem.row == row
+    assert problem.reason.startswith(
+        f"visits.csv: this row has {fields} fields but the header (row 1) has {width}: ")

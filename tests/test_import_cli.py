@@ -103,3 +103,41 @@ def test_missing_file_and_unknown_batch(seeded):
     assert missing.returncode == 1 and "there is no file" in missing.stderr
     unknown = cli("undo-import", "9999", url=seeded)
     assert unknown.returncode == 1 and "there is no import batch 9999" in unknown.stderr
+
+
+IMLS_FIXTURES = ROOT / "tests" / "fixtures" / "imls"
+
+
+def test_import_files_each_imls_survey_year_under_its_own_year(empty_db, tmp_path):
+    """FY2011, FY2015 and FY2017 files, as `python -m dashboard import` reads them.
+
+    Their YR_SUB columns say 2012, 2016 and 2017 (when the data were submitted): the figures
+    go under the years the reporting periods and the file names give.
+    """
+    from sqlalchemy import func, select
+
+    from dashboard.db.models import Observation
+
+    for name, label in (("PLS_FY2011_AE_pupld11a.csv", "2010/11"),
+                        ("pls_fy2015_pupld15a.csv", "2014/15"),
+                        ("pls_fy2017_ae_pud17i.csv", "2016/17")):
+        done = cli("import", str(IMLS_FIXTURES / name), "--quiet", url=empty_db.url)
+        assert done.returncode == 0, done.stderr
+        assert re.search(r"Imported as batch \d+: \d+ rows read: added \d+", done.stdout)
+        assert f"stored as the financial year {label} (Jul {label[:4]} to Jun " \
+            f"{int(label[:4]) + 1})" in done.stderr
+    with empty_db.session() as session:
+        starts = session.scalars(select(Observation.period_start).distinct()
+                                 .order_by(Observation.period_start)).all()
+        figures = session.scalar(select(func.count()).select_from(Observation))
+    assert [str(s) for s in starts] == ["2010-07-01", "2014-07-01", "2016-07-01"]
+    misnamed = tmp_path / "pls_fy2016_pupld16a.csv"
+    misnamed.write_bytes((IMLS_FIXTURES / "pls_fy2015_pupld15a.csv").read_bytes())
+    refused = cli("import", str(misnamed), "--quiet", url=empty_db.url)
+    assert refused.returncode == 1
+    assert "Nothing was imported: 1 problem(s)" in refused.stderr
+    assert "column 'ENDDATE': the file 'pls_fy2016_pupld16a.csv' is named as FY2016, but its " \
+        "reporting periods say FY2015" in refused.stderr
+    assert "(value '07/01/2014 to 06/30/2015')" in refused.stderr
+    with empty_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Observation)) == figures

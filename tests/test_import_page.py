@@ -199,3 +199,50 @@ def test_the_banner_is_for_synthetic_data_only():
     assert service_banner(None) is None
     assert service_banner(SimpleNamespace(synthetic=False)) is None
     assert "Demo data (synthetic)" in text_of(service_banner(SimpleNamespace(synthetic=True)))
+
+
+def stored_counts(app) -> tuple[int, int, int]:
+    from sqlalchemy import func, select
+
+    from dashboard.context import EXTENSION_KEY
+    from dashboard.db.models import ImportBatch, Observation, Service
+
+    with app.server.extensions[EXTENSION_KEY].db.session() as session:
+        return tuple(session.scalar(select(func.count()).select_from(table))
+                     for table in (Observation, Service, ImportBatch))
+
+
+def _imls_cut_short() -> bytes:
+    """The FY2015 IMLS fixture with its file ending 55 fields into its last row (row 7)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "fixtures" / "imls" / "pls_fy2015_pupld15a.csv"
+    lines = path.read_bytes().split(b"\r\n")
+    assert lines[-1] == b"" and len(lines[0].split(b",")) == 154
+    return b"\r\n".join(lines[:-2] + [b",".join(lines[-2].split(b",")[:55])])
+
+
+@pytest.mark.parametrize("filename, content, row, said", [
+    ("pls_fy2015_pupld15a.csv", _imls_cut_short(), 7,
+     "this row has 55 fields but the header (row 1) has 154: the row is cut short, and its "
+     "last 99 cells would be read as blank; the file ends in it"),
+    ("figures.csv", GOOD.replace(b"2031-05,11\n", b"2031-05\n"), 3,
+     "this row has 3 fields but the header (row 1) has 4: the row is cut short"),
+    ("figures.csv", GOOD.replace(b"2031-04,10\n", b"2031-04,1,000\n"), 2,
+     "this row has 5 fields but the header (row 1) has 4: column E (the 5th) is beyond the "
+     "header"),
+], ids=["imls last row cut short", "template middle row cut short", "template field too many"])
+def test_an_upload_with_a_row_cut_short_or_too_long_is_refused_and_stores_nothing(
+        request_ctx, filename, content, row, said):
+    before = stored_counts(request_ctx)
+    info = cb.receive_upload({"contents": data_url(content), "filename": filename})[0]
+    view, stopped, confirm_disabled, label, _ = run_job(cb.start_check(info, "auto", None,
+                                                                       False)[0])
+    shown = text_of(view)
+    assert "Nothing was imported: 1 problem to fix in the file." in shown
+    assert said in shown and f'"row": {row}, "column": ""' in shown
+    assert stopped is True and confirm_disabled is True and label == "Import"
+    # Confirming anyway (the button is disabled; a forged click) imports nothing either.
+    view = run_job(cb.start_import(1, info, "auto", None, False)[0])[0]
+    assert "Nothing was imported" in text_of(view) and said in text_of(view)
+    assert stored_counts(request_ctx) == before

@@ -145,3 +145,60 @@ def test_random_tables_only_ever_fail_cleanly(db, header, rows, delimiter):
 
     text = "\r\n".join([line(header), *(line(r) for r in rows)])
     read_or_refuse(db, text.encode("utf-8"), "f.csv")
+
+
+# --- rows with more or fewer fields than the header -------------------------------------------
+
+field = st.one_of(st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=6),
+                  st.sampled_from(
+    ["", " ", "a", "1,234", 'say "hi"', '5" screen', '"', "two\nlines", "\r", "x;y", "\t"]))
+
+
+@FAST
+@given(width=st.integers(3, 6), rows=st.lists(st.lists(field, max_size=8), max_size=10),
+       delimiter=st.sampled_from([",", ";", "\t"]),
+       end=st.sampled_from(["\r\n", "\n", "\r"]), quote_all=st.booleans(),
+       last_newline=st.booleans())
+def test_uneven_rows_are_found_as_the_csv_module_counts_fields(
+        width, rows, delimiter, end, quote_all, last_newline):
+    import csv
+    import io
+
+    def cell(text: str) -> str:
+        if quote_all or text.startswith('"') or any(c in text for c in (delimiter, "\n", "\r")):
+            return '"' + text.replace('"', '""') + '"'
+        return text  # unquoted, as many programs write a cell: a quote inside it is just text
+
+    header = [f"column{i}" for i in range(width)]
+    lines = [delimiter.join(cell(c) for c in record) for record in [header, *rows]]
+    text = end.join(lines) + (end if last_newline else "")
+    # What the csv module reads is the reference: which rows hold something, and how many
+    # fields each has.
+    expected, line = [], 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records = []
+    for record in reader:
+        records.append((record, line + 1))
+        line = reader.line_num
+    for number, (record, first_line) in enumerate(records[1:], start=2):
+        if not any(c.strip() for c in record):
+            continue
+        if len(record) < width or any(c.strip() for c in record[width:]):
+            expected.append((number, first_line, len(record)))
+    try:
+        table = read_table(text.encode("utf-8"), "f.csv", max_bytes=50 * 1024 * 1024)
+    except ImportFailed as failed:
+        uneven = [p for p in failed.problems if "fields than the header" in p.reason
+                  or " but the header (row 1) has " in p.reason]
+        if not expected:  # refused for another reason (no rows below the header)
+            assert not uneven, failed.problems
+            return
+        assert [p.row for p in uneven] == [row for row, _, _ in expected]
+        for problem, (row, first_line, fields) in zip(uneven, expected):
+            where = f" (line {first_line} of the file)" if first_line != row else ""
+            noun = "field" if fields == 1 else "fields"
+            assert problem.reason.startswith(
+                f"this row{where} has {fields} {noun} but the header (row 1) has {width}:")
+    else:
+        assert not expected, expected
+        assert table.delimiter == delimiter and len(table.frame.columns) == width

@@ -150,6 +150,74 @@ def test_data_under_a_blank_header_names_the_column_letter():
     assert "column C (the 3rd)" in message and "row 3" in message
 
 
+def problems(data: bytes, filename: str = "figures.csv") -> list:
+    with pytest.raises(ImportFailed) as failed:
+        read(data, filename)
+    return failed.value.problems
+
+
+def test_a_last_row_cut_short_is_refused_not_padded_with_blanks():
+    header = ",".join(f"c{i}" for i in range(159))
+    full = ",".join(str(i) for i in range(159))
+    cut = ",".join(str(i) for i in range(55))  # the file ends in the middle of its last row
+    [problem] = problems(f"{header}\r\n{full}\r\n{full}\r\n{cut}".encode())
+    assert problem.row == 4 and problem.column is None
+    assert problem.reason == (
+        "this row has 55 fields but the header (row 1) has 159: the row is cut short, and its "
+        "last 104 cells would be read as blank; the file ends in it: the file was probably not "
+        "copied, downloaded or saved completely")
+    assert str(problem).startswith("row 4: this row has 55 fields")
+
+
+def test_a_middle_row_cut_short_and_a_row_with_a_field_too_many_are_refused():
+    found = problems(b"service,metric,period,value\nA,searches,2023-04,1\nA,searches\n"
+                     b"A,searches,2023-06,3\nA,searches,2023-07,1,234\n\nA,searches,2023-08\n")
+    assert [(p.row, p.value) for p in found] == [(3, None), (5, "234"), (7, None)]
+    assert found[0].reason == (
+        "this row has 2 fields but the header (row 1) has 4: the row is cut short, and its last "
+        "2 cells would be read as blank; check the row in the file and complete it")
+    assert found[1].reason == (
+        "this row has 5 fields but the header (row 1) has 4: column E (the 5th) is beyond the "
+        "header; a delimiter too many (such as an unquoted comma inside a cell) shifts every "
+        "cell after it")
+    assert "its last cell would be read as blank; the file ends in it" in found[2].reason
+
+
+def test_rows_are_counted_as_the_file_splits_them():
+    # Quoted cells hold delimiters, quotes and line breaks; a row is named by its spreadsheet
+    # row, and by its line in the file when a cell above it spans lines.
+    data = (b'service,note,value\r\nA,"a, ""b""\r\nand c",1\r\nB,"x,y",2\r\nC,"z"\r\n'
+            b'D,5" screen,4\r\nE,"q"\r\n')
+    found = problems(data)
+    assert [p.row for p in found] == [4, 6]
+    assert found[0].reason.startswith(
+        "this row (line 5 of the file) has 2 fields but the header (row 1) has 3")
+    assert found[1].reason.startswith("this row (line 7 of the file) has 2 fields")
+    # Leading blank lines and a title above the header shift the numbers; any delimiter.
+    found = problems(b"\n\nPublic libraries\nservice,metric,value\nA,visits,1\nB,visits\n")
+    assert [p.row for p in found] == [6]
+    assert "but the header (row 4) has 3" in found[0].reason
+    assert problems(b"service;metric;value\nA;visits\n")[0].row == 2
+    assert problems(b"service\tvalue\tnote\nA\t1\tx\nB\t1\n")[0].row == 3
+
+
+def test_blank_cells_at_the_end_of_a_row_are_not_a_field_too_many():
+    table = read(b"service,value\r\nA,1,\r\nB,2, ,\r\n")
+    assert cells(table) == [["A", "1"], ["B", "2"]]
+    # a header with empty cells at its end names fewer columns than it has fields
+    found = problems(b"service,value,,\r\nA,1,,\r\nB\r\nC,3,,x\r\n")
+    assert [p.row for p in found] == [3, 4]
+    assert "has 1 field but the header (row 1) names 2 columns" in found[0].reason
+    assert "column D (the 4th) is beyond the header" in found[1].reason
+
+
+def test_many_uneven_rows_are_listed_up_to_a_limit():
+    data = b"service,metric,value\n" + b"A,searches\n" * 60 + b"A,searches,1\n"
+    found = problems(data)
+    assert len(found) == 51 and [p.row for p in found[:3]] == [2, 3, 4]
+    assert found[-1].reason == "10 more rows have more or fewer fields than the header"
+
+
 def test_unclosed_quote():
     message = refused(b'service,note\nA,"never closed\nB,x\n')
     assert "never closed" in message and "row 2" in message

@@ -58,10 +58,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +72,7 @@ from ..formatting import plural
 from ..settings import DATA_DIR, Config, load_config
 from . import (NEIGHBOUR_COLUMNS, OBSERVATION_COLUMNS, SERVICE_COLUMNS, DataSourceInfo,
                ImportData, ImportFailed, Problem, empty_observations)
+from .reader import read_table
 
 FORMAT = "ace"
 # English public library authorities report April-March years (the local-government year).
@@ -265,22 +265,16 @@ def _decompress(raw: bytes) -> bytes:
 
 
 def _read_csv(raw: bytes, name: str) -> pd.DataFrame:
-    """Read CSV bytes (UTF-8 with or without a byte-order mark, else Windows-1252) as text."""
+    """Read CSV bytes as text cells with the one CSV reader (reader.read_table: encodings, row
+    lengths checked against the header), naming the file in every problem."""
     if raw[:2] == b"PK":
         raise ImportFailed([Problem(f"{name} is a workbook: ACE files are read as CSV; save it "
                                     "as CSV (UTF-8) and import that")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    if not text.strip():
-        raise ImportFailed([Problem(f"{name or 'the file'} is empty")])
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ImportFailed([Problem(f"{name or 'the file'} could not be read as CSV: {exc}")])
-    return frame.astype(object).where(frame.notna(), "").astype(str)
+    try:  # the size was checked when the file or folder was taken in
+        return read_table(raw, name or "file.csv", max_bytes=len(raw) + 1).frame
+    except ImportFailed as failed:
+        raise ImportFailed([replace(problem, reason=f"{name or 'the file'}: {problem.reason}")
+                            for problem in failed.problems]) from None
 
 
 def _kind(name: str, columns: list[str]) -> str:

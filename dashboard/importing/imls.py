@@ -10,18 +10,26 @@ ignored.
 Missing is never a figure:
 - negative numbers are IMLS codes (readme, appendix A): -1 missing, -3 closed or temporarily
   closed, -4 not applicable, -9 suppressed for confidentiality. They are stored as missing
-  values (no value) with that reason;
+  values (no value) with that reason. Older files have no -4 (FY2015's readme recodes -3 as
+  closed when STATSTRU is 03 or 23, else not applicable), so -3 on a library STATSTRU says is
+  open is stored as not applicable (FY2017 has -3 only on closed libraries);
 - older files leave suppressed cells blank: a blank cell is stored as missing, "suppressed" when
   its flag says so (H_*) or the measure is one IMLS suppresses (salaries, benefits, staff and
   other operating expenditure), "not reported" otherwise;
 - a value is imputed when its flag starts with "I" (FY2017: IQ17, IM17, IG16, IT17 ...); the
   other FY2017 flags are R_17 reported, H_17 suppressed, U_17 closed, E_17 edited.
 
-The fiscal year comes from the file: a FY or YR_SUB column, else the file name (pls_fy2017_...,
-pupld14a), else the most common reporting end date (with a warning). Each system keeps its own
-reporting dates (STARTDAT, ENDDATE, kept as attributes); the figures are stored as one year of
-the public sector's financial calendar (`FY_START_PUBLIC`, July by default): FY2017 is the year
-starting 2016-07-01.
+The fiscal year comes from the reporting periods and the file name, which must agree. IMLS's
+"FY N" ends in N: the year is the one most libraries' periods end in (ENDDATE; STARTDAT plus a
+year when a file has no end dates). Libraries' own fiscal years vary (July to June, calendar
+years, October to September ...), so a file holds several periods, most ending in N. The file
+name says the year too (pls_fy2015_pupld15a, PLS_FY2011_AE_pupld11a, pls_fy2017_ae_pud17i,
+PLS_FY19_AE_pud19i). When both are there they must agree; one alone will do; with neither, or
+when they disagree, the import stops and says which values it found. YR_SUB is the year the data
+were submitted (FY2015's file says 2016), kept as an attribute and never taken as the period.
+Each system keeps its own reporting dates (STARTDAT, ENDDATE, kept as attributes); the figures
+are stored as one year of the public sector's financial calendar (`FY_START_PUBLIC`, July by
+default): FY2017 is the year starting 2016-07-01, labelled 2016/17.
 
 Services keep FSCSKEY as their code across years. State, locale, BEA region, legal basis and
 administrative structure are kept as attributes for peer grouping; the population served is
@@ -34,18 +42,20 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import io
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..formatting import plural
+from ..periods import MONTH_ABBR, add_months, period_label
 from ..settings import Config, load_config
 from . import (OBSERVATION_COLUMNS, SERVICE_COLUMNS, DataSourceInfo, ImportData, ImportFailed,
                Problem)
+from .reader import read_table
 
 FORMAT = "imls-pls"
 
@@ -81,10 +91,8 @@ DESCRIPTIVE = {
     "structure_change": ("STATSTRU",),
     "reporting_start": ("STARTDAT", "STARTDATE"),
     "reporting_end": ("ENDDATE", "ENDDAT"),
+    "submission_year": ("YR_SUB",),  # when the data were submitted: not the fiscal year
 }
-
-# Columns that may say which fiscal year the whole file covers.
-YEAR_COLUMNS = ("FY", "FISCAL_YEAR", "FISCALYR", "SURVEY_YEAR", "YR_SUB")
 
 # Stored catalogue metric -> the IMLS column(s) that may hold it (first present wins) and the
 # known names of its flag. When none of those flags is present, an `F_*` column right after the
@@ -125,6 +133,7 @@ MEASURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # Negative values are codes (IMLS readme, appendix A).
 NEGATIVE_CODES = {-1: "missing", -3: "closed", -4: "not applicable", -9: "suppressed"}
+NOT_APPLICABLE = NEGATIVE_CODES[-4]
 SUPPRESSED = "suppressed"
 NOT_REPORTED = "not reported"
 # Measures IMLS suppresses for small systems (readme: "selected expenditures data").
@@ -164,8 +173,12 @@ ADMIN_STRUCTURES = {
 
 POPULATION_UNIT = "people (legal service area)"
 
-_FY_IN_NAME = (re.compile(r"fy[\s_-]?((?:19|20)\d\d)", re.I),
-               re.compile(r"(?:pupld|pud)(\d\d)", re.I))
+# The survey year in IMLS's file names: pls_fy2015_..., PLS_FY19_..., pupld11a, pud17i.
+_FY_IN_NAME = (re.compile(r"fy[\s_-]?((?:19|20)\d\d|\d\d)(?!\d)", re.I),
+               re.compile(r"(?:pupld|pud)(\d\d)(?!\d)", re.I))
+# Reporting dates as IMLS has written them: 06/30/2015 (and 6/30/2015), 2015-06-30, 06/30/15,
+# 30JUN2015 (SAS), 20150630.
+_DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y", "%d%b%Y", "%Y%m%d")
 _YEARS = (1988, 2100)  # the survey began with FY1988
 _MAX_ERRORS = 200
 
@@ -173,7 +186,7 @@ _MAX_ERRORS = 200
 def parse_imls(data: bytes | pd.DataFrame, *, filename: str = "", fiscal_year: int | None = None,
                config: Config | None = None, checksum: str = "",
                rows: Sequence[int] | None = None) -> ImportData:
-    """Read an IMLS PLS administrative-entity file: bytes (latin-1, maybe gzip'd) or text cells.
+    """Read an IMLS PLS administrative-entity file: bytes (CSV, maybe gzip'd) or text cells.
 
     `rows` gives the spreadsheet row of each frame row (header = 1) when the caller's reader
     skipped blank rows; by default frame row i is row i + 2.
@@ -182,10 +195,9 @@ def parse_imls(data: bytes | pd.DataFrame, *, filename: str = "", fiscal_year: i
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
         checksum = checksum or hashlib.sha256(raw).hexdigest()
-        frame = _read_bytes(raw)
-        rows = None
+        frame, rows, read_warnings = _read_bytes(raw)
     elif isinstance(data, pd.DataFrame):
-        frame = data
+        frame, read_warnings = data, []
     else:
         raise ImportFailed([Problem("an IMLS file must be given as bytes or a table")])
     line = (np.asarray(rows, dtype=np.int64) if rows is not None
@@ -204,12 +216,18 @@ def parse_imls(data: bytes | pd.DataFrame, *, filename: str = "", fiscal_year: i
     code_col = _first(REQUIRED["code"], columns)
     _check_codes(frame[code_col], line, code_col)
 
-    warnings: list[Problem] = []
-    fy = fiscal_year or _fiscal_year(frame, filename, warnings)
+    fy, warnings = (fiscal_year, []) if fiscal_year else _fiscal_year(frame, filename)
     if not _YEARS[0] <= fy <= _YEARS[1]:
         raise ImportFailed([Problem(f"{fy} is not a Public Libraries Survey fiscal year")])
     start_month = int(config.fy_start_month("public"))
     period_start = dt.date(fy - 1 if start_month > 1 else fy, start_month, 1)
+    last = add_months(period_start, 11)
+    warnings.append(Problem(
+        f"FY{fy}'s figures are stored as the financial year "
+        f"{period_label(period_start, 'year', start_month)} ({MONTH_ABBR[period_start.month - 1]} "
+        f"{period_start.year} to {MONTH_ABBR[last.month - 1]} {last.year}), the public libraries' "
+        f"year ending in {fy} (setting FY_START_PUBLIC)",
+        severity="warning"))
 
     problems: list[Problem] = []
     observations, absent = _observations(frame, line, code_col, period_start, problems)
@@ -230,25 +248,24 @@ def parse_imls(data: bytes | pd.DataFrame, *, filename: str = "", fiscal_year: i
                                 "and flagged so", severity="warning"))
     services = _services(frame, code_col, fy)
     return ImportData(format=FORMAT, observations=observations, services=services,
-                      source=SOURCE, warnings=warnings, filename=filename, checksum=checksum)
+                      source=SOURCE, warnings=read_warnings + warnings, filename=filename,
+                      checksum=checksum)
 
 
-def _read_bytes(raw: bytes) -> pd.DataFrame:
-    """Read the file's bytes (latin-1 text, perhaps gzip-compressed) into text cells."""
+def _read_bytes(raw: bytes) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+    """Read the file's bytes (perhaps gzip-compressed) with the CSV reader every import uses.
+
+    Return the cells, each row's number in the file and the reader's warnings (but not that the
+    file is not UTF-8: IMLS publishes Latin-1 on purpose).
+    """
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
             raise ImportFailed([Problem(f"the gzip-compressed file is damaged: {exc}")])
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if not raw.strip():
-        raise ImportFailed([Problem("the file is empty")])
-    try:
-        return pd.read_csv(io.BytesIO(raw), encoding="latin-1", dtype=str,
-                           keep_default_na=False, na_filter=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ImportFailed([Problem(f"the file could not be read as CSV: {exc}")])
+    table = read_table(raw, "", max_bytes=len(raw))
+    warnings = [w for w in table.warnings if "is not UTF-8" not in w.reason]
+    return table.frame, table.rows, warnings
 
 
 def _normalise(frame: pd.DataFrame, line: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -275,7 +292,6 @@ def _normalise(frame: pd.DataFrame, line: np.ndarray) -> tuple[pd.DataFrame, np.
 def _wanted(names: list[str]) -> set[str]:
     """Return the columns Shelfmark reads: identity, attributes, year, measures and flags."""
     wanted = {name for group in (*REQUIRED.values(), *DESCRIPTIVE.values()) for name in group}
-    wanted |= set(YEAR_COLUMNS)
     for columns, flags in MEASURES.values():
         wanted |= set(columns)
         column = _first(columns, names)
@@ -309,49 +325,114 @@ def _check_codes(codes: pd.Series, line: np.ndarray, column: str) -> None:
         raise ImportFailed(problems[:_MAX_ERRORS])
 
 
-def _fiscal_year(frame: pd.DataFrame, filename: str, warnings: list[Problem]) -> int:
-    """Return the fiscal year: a year column, else the file name, else the usual end date."""
-    base = re.split(r"[\\/]", filename or "")[-1]
-    named = None
-    for pattern in _FY_IN_NAME:
-        match = pattern.search(base)
-        if match:
-            named = int(match.group(1))
-            named = named + 2000 if named < 100 else named
-            break
-    for column in YEAR_COLUMNS:
-        if column not in frame.columns:
-            continue
-        years = pd.to_numeric(frame[column], errors="coerce")
-        years = years[(years >= _YEARS[0]) & (years <= _YEARS[1])]
-        if not len(years):
-            continue
-        year = int(years.mode().iloc[0])
-        if years.nunique() > 1:
-            warnings.append(Problem(
-                f"the {column} column holds more than one year; {year}, the most common, was "
-                "used for every library", column=column, severity="warning"))
-        if named is not None and named != year:
-            warnings.append(Problem(
-                f"the file name says FY{named} but its {column} column says {year}: "
-                f"{year} was used", column=column, severity="warning"))
-        return year
-    if named is not None:
-        return named
-    end_col = _first(DESCRIPTIVE["reporting_end"], frame.columns)
-    if end_col:
-        years = frame[end_col].str.extract(r"((?:19|20)\d\d)\s*$")[0].dropna()
-        if len(years):
-            year = int(years.mode().iloc[0])
-            warnings.append(Problem(
-                f"fiscal year {year} was taken from the most common reporting end date "
-                f"({end_col}); give the fiscal year explicitly if that is wrong",
-                column=end_col, severity="warning"))
-            return year
+@dataclass(frozen=True)
+class _Periods:
+    """What a file's reporting dates say about its fiscal year."""
+
+    year: int      # the year most libraries' periods end in
+    column: str    # the column read: ENDDATE, or STARTDAT when the file has no end dates
+    ending: int    # how many libraries' periods end in that year
+    dated: int     # how many libraries have a usable date
+    usual: str     # the most common period as written: "07/01/2014 to 06/30/2015"
+    shown: str     # the columns it was read from: "STARTDAT to ENDDATE"
+
+    def __str__(self) -> str:
+        return (f"by {self.column}, {self.ending:,} of {self.dated:,} libraries' reporting "
+                f"periods end in {self.year}, most often {self.usual} ({self.shown})")
+
+
+def _fiscal_year(frame: pd.DataFrame, filename: str) -> tuple[int, list[Problem]]:
+    """Return the fiscal year from the reporting periods and the file name, which must agree.
+
+    Raise ImportFailed naming the file, the columns and the values found when they disagree or
+    neither says.
+    """
+    name = re.split(r"[\\/]", filename or "")[-1]
+    called = f"the file {name!r}" if name else "the file"
+    named = sorted({2000 + y if y < 88 else 1900 + y if y < 100 else y
+                    for pattern in _FY_IN_NAME for y in map(int, pattern.findall(name))})
+    said = " and ".join(f"FY{y}" for y in named)
+    periods, unusable = _reporting_periods(frame)
+    if periods is not None and named and named != [periods.year]:
+        raise ImportFailed([Problem(
+            f"{called} is named as {said}, but its reporting periods say FY{periods.year}: "
+            f"{periods}. IMLS's FY N is the year most periods end in: check that this is the "
+            "file you meant and that its name and dates are right", column=periods.column,
+            value=periods.usual)])
+    if periods is not None:
+        return periods.year, []
+    if len(named) == 1:
+        return named[0], [Problem(
+            f"FY{named[0]} was taken from the file name alone: {unusable}, so the reporting "
+            "periods could not confirm it", severity="warning")]
+    if named:
+        raise ImportFailed([Problem(
+            f"{called} is named as {said}, and {unusable}: cannot tell which fiscal year it "
+            "covers. Name it after one survey year (as IMLS does: pls_fy2015_pupld15a.csv)")])
+    column = _first(DESCRIPTIVE["reporting_end"], frame.columns) or \
+        _first(DESCRIPTIVE["reporting_start"], frame.columns)
     raise ImportFailed([Problem(
-        "cannot tell which fiscal year this IMLS file covers: it has no FY or YR_SUB column, "
-        "its name has no 'FY2017'-style year and it has no ENDDATE; give the fiscal year "
-        "explicitly")])
+        f"cannot tell which fiscal year {called} covers: {unusable}, and its name holds no "
+        "survey year (IMLS names its files pls_fy2015_pupld15a.csv, PLS_FY2011_AE_pupld11a.csv, "
+        "pls_fy2017_ae_pud17i.csv). Import the file under its IMLS name, or restore its "
+        "STARTDAT and ENDDATE columns", column=column)])
+
+
+def _reporting_periods(frame: pd.DataFrame) -> tuple[_Periods | None, str]:
+    """Return the year most reporting periods end in, or None and why the dates cannot say."""
+    end_col = _first(DESCRIPTIVE["reporting_end"], frame.columns)
+    start_col = _first(DESCRIPTIVE["reporting_start"], frame.columns)
+    present = [c for c in (start_col, end_col) if c is not None]
+    if not present:
+        return None, "it has no STARTDAT or ENDDATE column"
+    for column in (end_col, start_col):
+        if column is None:
+            continue
+        dates = _dates(frame[column])
+        dated = np.flatnonzero(pd.notna(dates))
+        if len(dated):
+            break
+    else:
+        found = "; ".join(
+            f"{c}: " + (", ".join(repr(v) for v, _ in Counter(frame[c]).most_common(4))
+                        or "no values")
+            for c in present)
+        holds = "column holds" if len(present) == 1 else "columns hold"
+        return None, f"its {' and '.join(present)} {holds} no dates (values found: {found})"
+    days = dates[dated]
+    if column == end_col:
+        ends = [day.year for day in days]
+    else:  # a period starting on 1 January ends that year; any other, the next
+        ends = [day.year if (day.month, day.day) == (1, 1) else day.year + 1 for day in days]
+    year, ending = max(Counter(ends).items(), key=lambda item: (item[1], item[0]))  # tie: later
+    if column == end_col and start_col:
+        pairs = Counter(zip(frame[start_col].to_numpy()[dated], frame[end_col].to_numpy()[dated]))
+        usual, shown = "{} to {}".format(*pairs.most_common(1)[0][0]), f"{start_col} to {end_col}"
+    else:
+        usual = Counter(frame[column].to_numpy()[dated]).most_common(1)[0][0]
+        shown = column if column == end_col else f"{column}; there are no end dates"
+    return _Periods(year, column, ending, len(dated), usual, shown), ""
+
+
+def _dates(texts: pd.Series) -> np.ndarray:
+    """Return each cell's date (a dt.date), or None where it holds none; each text parsed once."""
+    codes, uniques = pd.factorize(texts)
+    parsed = [_parse_date(str(u)) for u in uniques] + [None]
+    return np.array(parsed, dtype=object)[codes]
+
+
+def _parse_date(text: str) -> dt.date | None:
+    """Read a reporting date as IMLS writes it; codes (-3), marks (M) and blanks are None."""
+    text = text.strip()
+    if not text or text.startswith("-") or text.upper() in MISSING_MARKS:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            day = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        return day if _YEARS[0] - 1 <= day.year <= _YEARS[1] else None
+    return None
 
 
 def _flag_column(value_col: str, known: Sequence[str], columns: list[str]) -> str | None:
@@ -372,6 +453,12 @@ def _observations(frame: pd.DataFrame, line: np.ndarray, code_col: str,
     columns = list(frame.columns)
     n = len(frame)
     service = frame[code_col].to_numpy(dtype=object)
+    structure_col = _first(DESCRIPTIVE["structure_change"], columns)
+    is_open = None
+    if structure_col is not None:  # STATSTRU: a library that is neither closed nor unknown
+        structure = frame[structure_col]
+        is_open = (structure.str.fullmatch(r"\d+") & ~structure.str.zfill(2).isin(
+            CLOSED_STRUCTURES)).to_numpy(dtype=bool)
     parts, absent = [], []
     for metric, (names, flags) in MEASURES.items():
         column = _first(names, columns)
@@ -381,7 +468,7 @@ def _observations(frame: pd.DataFrame, line: np.ndarray, code_col: str,
         text = frame[column]
         flag_col = _flag_column(column, flags, columns)
         flag = frame[flag_col] if flag_col else pd.Series("", index=frame.index)
-        value, reason = _values(text, flag, column, line, problems)
+        value, reason = _values(text, flag, column, line, problems, is_open)
         imputed = _starts(flag, "I") & ~np.isnan(value)
         parts.append(pd.DataFrame({
             "service": service,
@@ -405,8 +492,12 @@ def _observations(frame: pd.DataFrame, line: np.ndarray, code_col: str,
 
 
 def _values(text: pd.Series, flag: pd.Series, column: str, line: np.ndarray,
-            problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
-    """Return the figures of one column (NaN when missing) and why each missing one is."""
+            problems: list[Problem], is_open: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the figures of one column (NaN when missing) and why each missing one is.
+
+    `is_open` marks the libraries STATSTRU says are open, where -3 means not applicable.
+    """
     n = len(text)
     value = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
     blank = (text == "").to_numpy()
@@ -430,6 +521,8 @@ def _values(text: pd.Series, flag: pd.Series, column: str, line: np.ndarray,
     if negative.any():
         for code, why in NEGATIVE_CODES.items():
             reason[value == code] = why
+        if is_open is not None:
+            reason[(value == -3) & is_open] = NOT_APPLICABLE
         for i in np.flatnonzero(negative & ~np.isin(value, list(NEGATIVE_CODES)))[:_MAX_ERRORS]:
             problems.append(Problem(
                 "a negative value that is not an IMLS code (-1 missing, -3 closed, "
@@ -447,15 +540,11 @@ def _starts(flag: pd.Series, letter: str) -> np.ndarray:
 
 
 def _date(text: str) -> str | None:
-    """Return an IMLS reporting date (MM/DD/YYYY) as ISO text; codes (-3) and blanks as None."""
+    """Return an IMLS reporting date as ISO text, other text as it is; codes (-3) as None."""
     if not text or text.startswith("-") or text.upper() in MISSING_MARKS:
         return None
-    for fmt in ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return text
+    day = _parse_date(text)
+    return day.isoformat() if day else text
 
 
 def _services(frame: pd.DataFrame, code_col: str, fy: int) -> pd.DataFrame:
@@ -479,6 +568,7 @@ def _services(frame: pd.DataFrame, code_col: str, fy: int) -> pd.DataFrame:
     legal, admin = column("legal_basis"), column("admin_structure")
     fscs, county, city = column("fscs"), column("county"), column("city")
     structure = code2(column("structure_change"))
+    submitted = [int(v) if v and v.isdigit() else None for v in column("submission_year")]
     dates: dict[str | None, str | None] = {None: None}
     starts = [dates[v] if v in dates else dates.setdefault(v, _date(v))
               for v in column("reporting_start")]
@@ -511,6 +601,7 @@ def _services(frame: pd.DataFrame, code_col: str, fy: int) -> pd.DataFrame:
             "population": population[i],
             "closed": structure[i] in CLOSED_STRUCTURES,
             "survey_year": fy,
+            "submission_year": submitted[i],
             "reporting_start": starts[i],
             "reporting_end": ends[i],
         })

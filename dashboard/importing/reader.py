@@ -6,7 +6,9 @@ above it were skipped), so every later problem can say where it is. It accepts w
 spreadsheets hold (UTF-8 with or without a byte-order mark, Windows-1252, UTF-16; comma,
 semicolon or tab delimiters; trailing empty rows and columns; workbooks with several sheets,
 formulas, dates and booleans) and refuses, with a reason a person can act on, files that are
-empty, too large, not a spreadsheet at all, or damaged.
+empty, too large, not a spreadsheet at all, or damaged. Nothing is half-read: a CSV row with
+fewer fields than the header (a file cut short) or more (a delimiter too many) is refused, by
+row, with both counts, rather than read with blank or shifted cells.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ SAMPLE_CHARS = 65536
 # compressed, typically 5-10 times); more is refused as a likely zip bomb.
 MAX_EXPANSION = 40
 FORMULA_CELLS_SHOWN = 50
+UNEVEN_ROWS_SHOWN = 50  # rows with more or fewer fields than the header, listed one by one
 MAX_TITLE_ROWS = 5  # rows of a single cell above the header, skipped as titles
 REFERENCE_SHEETS = (METRICS_SHEET, GUIDE_SHEET)  # a template's sheets that are not data
 
@@ -286,19 +289,41 @@ def _read_csv(data: bytes) -> Table:
             raise _fail("a quoted cell is never closed: a cell beginning with a double quote "
                         "(\") must end with one, or the rest of the file is read into that cell",
                         row=row) from None
-        raw = _read_csv_slowly(text, delimiter)
+        raw, shape = _read_csv_slowly(text, delimiter)
+    else:  # pandas pads short rows with blanks: count each record's fields apart
+        shape = _record_shape(text, delimiter)
+        if shape is None or len(shape.fields) != len(raw):
+            raw, shape = _read_csv_slowly(text, delimiter)
     rows = np.arange(skipped + 1, skipped + 1 + len(raw), dtype=np.int64)
-    table = _finish(raw, rows, kind="csv")
+    shape.lines += skipped
+    table = _finish(raw, rows, kind="csv", shape=shape)
     table.warnings[:0] = warnings
     table.encoding, table.delimiter = encoding, delimiter
     return table
 
 
-def _read_csv_slowly(text: str, delimiter: str) -> pd.DataFrame:
-    """Read rows of uneven length (extra trailing cells) with the csv module."""
+@dataclass
+class _Shape:
+    """How many fields each CSV record has, and the line of the file it starts on (1-based)."""
+
+    fields: np.ndarray
+    lines: np.ndarray
+
+
+def _read_csv_slowly(text: str, delimiter: str) -> tuple[pd.DataFrame, _Shape]:
+    """Read the records with the csv module, counting each one's fields.
+
+    For what pandas refuses (a row longer than the first) or `_record_shape` cannot count (a
+    quote inside an unquoted cell).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                        doublequote=True, strict=False)
+    records, lines, read = [], [], 0
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                                  quotechar='"', doublequote=True, strict=False))
+        for record in reader:
+            records.append(record)
+            lines.append(read + 1)
+            read = reader.line_num  # lines read so far: a quoted cell may hold line breaks
     except csv.Error as exc:
         raise _fail(f"the file cannot be read as CSV ({exc}): check for a cell with an opening "
                     "quote (\") and no closing one, or " + _SAVE_AS) from None
@@ -307,7 +332,52 @@ def _read_csv_slowly(text: str, delimiter: str) -> pd.DataFrame:
     for i, record in enumerate(records):
         for j, cell in enumerate(record):
             columns[j][i] = cell
-    return pd.DataFrame({j: pd.Series(col, dtype=str) for j, col in enumerate(columns)})
+    shape = _Shape(np.array([len(r) for r in records], dtype=np.int64),
+                   np.array(lines, dtype=np.int64))
+    return pd.DataFrame({j: pd.Series(col, dtype=str) for j, col in enumerate(columns)}), shape
+
+
+def _record_shape(text: str, delimiter: str) -> _Shape | None:
+    """Count each record's fields, as pandas' reader splits them, without reading the cells.
+
+    Delimiters and line ends inside quoted cells do not count; quote characters pair up in
+    order, which holds when every quote opens or closes a cell (or is doubled inside one). If
+    one does not (a quote inside an unquoted cell), return None for the csv module to read.
+    """
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    size = len(data)
+    ends = np.flatnonzero(data == 10)  # a line ends at \n, \r\n (its \n) or a lone \r
+    returns = np.flatnonzero(data == 13)
+    lone = returns[data[np.minimum(returns + 1, size - 1)] != 10]
+    if len(lone):
+        ends = np.sort(np.concatenate((ends, lone)))
+    separator = ord(delimiter)
+    separators = np.flatnonzero(data == separator)
+    quotes = np.flatnonzero(data == 34)
+    record_ends = ends
+
+    def bound(byte: np.ndarray) -> np.ndarray:
+        return (byte == separator) | (byte == 10) | (byte == 13)
+
+    if len(quotes):
+        if len(quotes) % 2:
+            return None
+        opens, closes = quotes[0::2], quotes[1::2]
+        doubled_before = np.concatenate(([-2], closes[:-1])) == opens - 1
+        doubled_after = np.concatenate((opens[1:], [-2])) == closes + 1
+        opened_well = (opens == 0) | bound(data[opens - 1]) | doubled_before
+        closed_well = (closes == size - 1) | bound(data[np.minimum(closes + 1, size - 1)]) | \
+            doubled_after
+        if not (opened_well.all() and closed_well.all()):
+            return None
+        separators = separators[np.searchsorted(quotes, separators) % 2 == 0]
+        record_ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
+    count = len(record_ends) + int(not len(record_ends) or record_ends[-1] < size - 1)
+    fields = np.bincount(np.searchsorted(record_ends, separators), minlength=count) + 1
+    if len(record_ends) == len(ends):  # no line breaks inside cells: record i is on line i + 1
+        return _Shape(fields[:count], np.arange(1, count + 1))
+    starts = np.concatenate(([0], record_ends[: count - 1] + 1))
+    return _Shape(fields[:count], np.searchsorted(ends, starts) + 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -533,8 +603,13 @@ def _choose_sheet(workbook, sheets: list[str]) -> tuple[str, Any, list[list[str]
 # ---------------------------------------------------------------------------------------------
 
 
-def _finish(raw: pd.DataFrame, rows: np.ndarray, *, kind: str) -> Table:
-    """Find the header, drop blank rows and columns, and check the header's names."""
+def _finish(raw: pd.DataFrame, rows: np.ndarray, *, kind: str,
+            shape: _Shape | None = None) -> Table:
+    """Find the header, drop blank rows and columns, and check the header's names.
+
+    `shape` (CSV) gives each record's number of fields: a row with fewer than the header has,
+    or with cells beyond it, is refused.
+    """
     cells = {j: _stripped(raw[j]) for j in raw.columns}
     filled = {j: values != "" for j, values in cells.items()}
     any_filled = np.zeros(len(raw), dtype=bool)
@@ -572,12 +647,14 @@ def _finish(raw: pd.DataFrame, rows: np.ndarray, *, kind: str) -> Table:
     problems: list[Problem] = []
     names: dict[int, str] = {}
     seen: dict[str, int] = {}
+    header = [cells[j][first].replace("\ufeff", "").strip() for j in cells]
+    width = max((position + 1 for position, name in enumerate(header) if name), default=0)
     for position, j in enumerate(cells):
-        name = cells[j][first].replace("\ufeff", "").strip()
+        name = header[position]
         letter = get_column_letter(position + 1)
         has_data = bool(filled[j][keep].any())
         if not name:
-            if has_data:
+            if has_data and (shape is None or position < width):  # CSV: beyond, by row below
                 index = int(np.argmax(filled[j] & keep))
                 problems.append(Problem(
                     f"column {letter} (the {_ordinal(position + 1)}) holds figures but has no "
@@ -591,11 +668,49 @@ def _finish(raw: pd.DataFrame, rows: np.ndarray, *, kind: str) -> Table:
             continue
         seen[name] = position
         names[j] = name
+    if shape is not None:
+        problems += _uneven_rows(shape, rows, keep, first, width, list(cells.values()))
     if problems:
         raise ImportFailed(problems)
     frame = pd.DataFrame({names[j]: cells[j][keep] for j in names})
     return Table(frame=frame, rows=data_rows, warnings=warnings, kind=kind,
                  header_row=header_row)
+
+
+def _uneven_rows(shape: _Shape, rows: np.ndarray, keep: np.ndarray, first: int, width: int,
+                 cells: list[np.ndarray]) -> list[Problem]:
+    """Refuse CSV rows with fewer fields than the header's `width`, or with cells beyond it."""
+    beyond = np.zeros(len(rows), dtype=bool)
+    for column in cells[width:]:
+        beyond |= column != ""
+    short = keep & (shape.fields < width)
+    bad = np.flatnonzero(short | (keep & beyond))
+    if not len(bad):
+        return []
+    header = (f"the header (row {int(rows[first])}) has {width}" if shape.fields[first] == width
+              else f"the header (row {int(rows[first])}) names {width} columns")
+    last = np.flatnonzero(keep)[-1]
+    problems = []
+    for i in bad[:UNEVEN_ROWS_SHOWN]:
+        row, line, fields = int(rows[i]), int(shape.lines[i]), int(shape.fields[i])
+        where = f" (line {line} of the file)" if line != row else ""
+        said = f"this row{where} has {fields} {'field' if fields == 1 else 'fields'} but {header}"
+        if short[i]:
+            lost = "cell" if width - fields == 1 else f"{width - fields:,} cells"
+            hint = ("the file ends in it: the file was probably not copied, downloaded or saved "
+                    "completely" if i == last else "check the row in the file and complete it")
+            problems.append(Problem(f"{said}: the row is cut short, and its last {lost} would "
+                                    f"be read as blank; {hint}", row=row))
+        else:
+            j = width + int(np.argmax([column[i] != "" for column in cells[width:]]))
+            problems.append(Problem(
+                f"{said}: column {get_column_letter(j + 1)} (the {_ordinal(j + 1)}) is beyond "
+                "the header; a delimiter too many (such as an unquoted comma inside a cell) "
+                "shifts every cell after it", row=row, value=_short(cells[j][i])))
+    if len(bad) > UNEVEN_ROWS_SHOWN:
+        problems.append(Problem(f"{len(bad) - UNEVEN_ROWS_SHOWN:,} more rows have more or fewer "
+                                "fields than the header"))
+    return problems
 
 
 def _stripped(column: pd.Series) -> np.ndarray:
