@@ -22,6 +22,9 @@ PIP := $(PY) -m pip
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 POSTGRES_URL_FILE := $(VENV)/.postgres-url
+# axe-core for the browser tests' accessibility checks, from the npm registry (tests/js).
+JS_TEST_DIR := tests/js
+JS_TEST_STAMP := $(JS_TEST_DIR)/node_modules/.installed
 
 # An empty value (e.g. "HOST=" in .env) means the default, as it does for the app's settings.
 HOST := $(or $(HOST),127.0.0.1)
@@ -60,6 +63,13 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(PY)
 	$(PIP) install -r requirements-dev.txt
 	@touch $@ $(RUNTIME_STAMP)
 
+$(JS_TEST_STAMP): $(JS_TEST_DIR)/package.json $(JS_TEST_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || \
+		{ echo "The browser tests need Node.js and npm (for axe-core). On Debian:" \
+		       "apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(JS_TEST_DIR) --no-audit --no-fund
+	@touch $@
+
 venv: $(RUNTIME_STAMP) ## Create .venv and install the runtime requirements
 install: venv ## Same as venv
 
@@ -89,7 +99,7 @@ db-reset: $(RUNTIME_STAMP) ## Delete the SQLite database (data/shelfmark.db), re
 
 # --- tests -------------------------------------------------------------------------------------
 
-test: $(DEV_STAMP) ## Run the test suite (installs Chromium and finds PostgreSQL; PYTEST_ARGS=...)
+test: $(DEV_STAMP) $(JS_TEST_STAMP) ## Run the tests (installs Chromium and axe-core, finds PostgreSQL; PYTEST_ARGS=...)
 	bash scripts/ensure-chromium.sh
 	PY=$(PY) bash scripts/check-postgres.sh --url-file $(POSTGRES_URL_FILE)
 	TEST_POSTGRES_URL="$$(cat $(POSTGRES_URL_FILE))" $(PY) -m pytest $(PYTEST_ARGS)

@@ -91,8 +91,9 @@ def layout(batches: list[dict[str, Any]], max_bytes: int) -> html.Div:
         id=ids.IMPORT_UPLOAD, multiple=False, accept=".csv,.txt,.xlsx,.xlsm,.gz",
         children=html.Div([
             html.I(className="bi bi-cloud-arrow-up d-block mb-1"),
-            html.Span("Drag and drop a CSV or Excel file here, or "),
-            html.A("choose a file", className="link-primary"),
+            html.Span(["Drag and drop a CSV or Excel file here, or ",
+                       html.A("choose a file", className="link-primary")],
+                      id=ids.IMPORT_UPLOAD_LABEL),
             html.Div(f"Up to {max_bytes / 1048576:,.0f} MB. Nothing is saved until you confirm.",
                      className="small text-secondary mt-1"),
         ]),
