@@ -78,7 +78,8 @@ dev: install-dev ## Same as install-dev
 
 # --- running -----------------------------------------------------------------------------------
 
-run: $(RUNTIME_STAMP) ## Create/upgrade the database, load demo data if empty, serve on HOST:PORT
+run: $(RUNTIME_STAMP) ## Install Chromium (for downloads), create/upgrade and seed the database, serve on HOST:PORT
+	PY=$(PY) bash scripts/ensure-chromium.sh --app
 	$(PY) -m dashboard init-db
 	$(PY) -m dashboard seed-demo --if-empty
 	@echo "Shelfmark is running at http://$(HOST):$(PORT)/"
