@@ -8,9 +8,9 @@
  *   Tab stop and the stand-in is disabled. (Safari with its default settings skips every
  *   button on Tab, ours included; Option+Tab reaches them.)
  * - The dropdown's button is named by its value alone (aria-labelledby), so "Library service"
- *   was never read out: its <label for=...> is put first in that list. Its pop-up, said to be
- *   a listbox, is a dialog (Radix's Popover) holding a search box and the options: it is said
- *   to be a dialog, named by the same label.
+ *   was never read out: it is named by its <label for=...>, then by what it shows. Its pop-up,
+ *   said to be a listbox, is a dialog (Radix's Popover) holding a search box and the options:
+ *   it is said to be a dialog, named by the same label.
  * - Its open list is role="listbox" of <label role="option"> each holding a radio button (a
  *   checkbox when several can be chosen), which Dash focuses and the keys move between:
  *   interactive controls nested in options, and a list without a name (axe: nested-interactive,
@@ -45,10 +45,18 @@
     // Its pop-up is a dialog (Radix's Popover), holding a search box and the options.
     button.setAttribute("aria-haspopup", "dialog");
     var label = button.id && labelFor(button.id);
+    // Named by its label, then by what it shows in the order it is seen: the values, then "2
+    // selected" when several are chosen (Dash puts the count first, so what was read out did
+    // not hold what is shown: WCAG 2.5.3; axe: label-content-name-mismatch).
     var names = (button.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
-    if (label && names[0] !== label.id) {
-      button.setAttribute("aria-labelledby", [label.id].concat(names).join(" "));
-    }
+    var found = names.filter(function (id) { return document.getElementById(id); });
+    found.sort(function (a, b) {
+      var order = document.getElementById(a).compareDocumentPosition(document.getElementById(b));
+      return order & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+    names = found.concat(names.filter(function (id) { return found.indexOf(id) < 0; }));
+    if (label) { names.unshift(label.id); }
+    button.setAttribute("aria-labelledby", names.join(" "));
   }
 
   function dropdownLabel(element) {
