@@ -111,5 +111,5 @@ clean: ## Remove caches (data/cache, .pytest_cache, __pycache__); keeps .venv an
 	rm -rf data/cache .pytest_cache .hypothesis test-results
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
-distclean: clean ## Also remove .venv (the next command reinstalls everything)
-	rm -rf $(VENV)
+distclean: clean ## Also remove .venv and tests/js/node_modules (the next command reinstalls them)
+	rm -rf $(VENV) $(JS_TEST_DIR)/node_modules

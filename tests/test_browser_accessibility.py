@@ -10,9 +10,13 @@ a download made). The app, the database and Chromium come from tests/test_browse
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from werkzeug.serving import make_server
 
 from accessibility import assert_accessible
+from conftest import make_demo_app
 from layouts import ids
 from test_browser import (SCREENSHOTS, base_url,  # noqa: F401 (fixtures reused)
                           browser_type_launch_args, wait_ready, watched_page)
@@ -314,4 +318,39 @@ def test_keyboard_operates_filters_download_menu_and_data_tables(watched_page, b
     page.keyboard.press("Escape")
     page.wait_for_selector(".sm-navbar .dropdown-menu.show", state="detached")
     assert_accessible(page, "a dashboard page after a download made from the keyboard")
+    assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def many_services_url(tmp_path_factory):
+    """Serve an app whose service list is long enough (100 or more) for Dash to draw it
+    virtualised, with an off-screen option to measure its width."""
+    app = make_demo_app(tmp_path_factory, "many-services", n_services=110, years=1)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_a_long_service_list_passes_axe_and_works_from_the_keyboard(watched_page,
+                                                                     many_services_url):
+    page = watched_page
+    page.goto(many_services_url + "/")
+    wait_ready(page)
+    page.locator(f"#{ids.SERVICE}").focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_selector(".dash-options-list-virtualized .dash-dropdown-option")
+    assert_accessible(page, "a page with a virtualised list of 110 services open")
+    assert page.locator(".dash-dropdown-content .dash-options-list").get_attribute("role") \
+        == "radiogroup"
+    # Nothing hidden from screen readers (the option drawn out of sight to measure the list's
+    # width) can take focus.
+    assert page.evaluate("""() => [...document.querySelectorAll('[aria-hidden="true"] *')]
+        .filter(e => { e.focus(); return document.activeElement === e; }).length""") == 0
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    choice = page.evaluate("document.activeElement.value")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"window.location.search.includes('service={choice}')")
     assert page.errors == []

@@ -73,7 +73,8 @@
   }
 
   function repairOptionsList(list) {
-    var multi = list.querySelector('input[type="checkbox"]') !== null;
+    var multi = Array.prototype.some.call(list.querySelectorAll('input[type="checkbox"]'),
+      function (input) { return !input.closest('[aria-hidden="true"]'); });  // not the sizer's
     var role = multi ? "group" : "radiogroup";
     if (list.getAttribute("role") !== role) { list.setAttribute("role", role); }
     nameAfterLabel(list);
