@@ -78,7 +78,7 @@ dev: install-dev ## Same as install-dev
 
 # --- running -----------------------------------------------------------------------------------
 
-run: $(RUNTIME_STAMP) ## Install Chromium (for downloads), create/upgrade and seed the database, serve on HOST:PORT
+run: $(RUNTIME_STAMP) ## Install Chromium (downloads), create/upgrade and seed the database, serve
 	PY=$(PY) bash scripts/ensure-chromium.sh --app
 	$(PY) -m dashboard init-db
 	$(PY) -m dashboard seed-demo --if-empty
@@ -100,7 +100,7 @@ db-reset: $(RUNTIME_STAMP) ## Delete the SQLite database (data/shelfmark.db), re
 
 # --- tests -------------------------------------------------------------------------------------
 
-test: $(DEV_STAMP) $(JS_TEST_STAMP) ## Run the tests (installs Chromium and axe-core, finds PostgreSQL; PYTEST_ARGS=...)
+test: $(DEV_STAMP) $(JS_TEST_STAMP) ## Run the tests (installs Chromium, axe-core; finds PostgreSQL; PYTEST_ARGS=...)
 	bash scripts/ensure-chromium.sh
 	PY=$(PY) bash scripts/check-postgres.sh --url-file $(POSTGRES_URL_FILE)
 	TEST_POSTGRES_URL="$$(cat $(POSTGRES_URL_FILE))" $(PY) -m pytest $(PYTEST_ARGS)

@@ -148,7 +148,9 @@ FOCUSED = """() => {
     e.dataset.kbdSeen = '1';
     const visible = (el) => {
         let opacity = 1;
-        for (let a = el; a; a = a.parentElement) { opacity *= parseFloat(getComputedStyle(a).opacity); }
+        for (let a = el; a; a = a.parentElement) {
+            opacity *= parseFloat(getComputedStyle(a).opacity);
+        }
         const box = el.getBoundingClientRect();
         return opacity > 0.1 && box.width > 0 && box.height > 0;
     };

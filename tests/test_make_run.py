@@ -9,7 +9,6 @@ machine without a browser.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -66,7 +65,8 @@ fi
 
 
 def make(machine, *args, **extra_env) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", *args], cwd=machine["clone"], env={**machine["env"], **extra_env},
+    return subprocess.run(["make", *args], cwd=machine["clone"],
+                          env={**machine["env"], **extra_env},
                           capture_output=True, text=True, timeout=120,
                           executable=shutil.which("make"))
 
