@@ -22,6 +22,9 @@ PIP := $(PY) -m pip
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 POSTGRES_URL_FILE := $(VENV)/.postgres-url
+# axe-core for the browser tests' accessibility checks, from the npm registry (tests/js).
+JS_TEST_DIR := tests/js
+JS_TEST_STAMP := $(JS_TEST_DIR)/node_modules/.installed
 
 # An empty value (e.g. "HOST=" in .env) means the default, as it does for the app's settings.
 HOST := $(or $(HOST),127.0.0.1)
@@ -60,6 +63,13 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(PY)
 	$(PIP) install -r requirements-dev.txt
 	@touch $@ $(RUNTIME_STAMP)
 
+$(JS_TEST_STAMP): $(JS_TEST_DIR)/package.json $(JS_TEST_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || \
+		{ echo "The browser tests need Node.js and npm (for axe-core). On Debian:" \
+		       "apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(JS_TEST_DIR) --no-audit --no-fund
+	@touch $@
+
 venv: $(RUNTIME_STAMP) ## Create .venv and install the runtime requirements
 install: venv ## Same as venv
 
@@ -68,7 +78,8 @@ dev: install-dev ## Same as install-dev
 
 # --- running -----------------------------------------------------------------------------------
 
-run: $(RUNTIME_STAMP) ## Create/upgrade the database, load demo data if empty, serve on HOST:PORT
+run: $(RUNTIME_STAMP) ## Install Chromium (downloads), create/upgrade and seed the database, serve
+	PY=$(PY) bash scripts/ensure-chromium.sh --app
 	$(PY) -m dashboard init-db
 	$(PY) -m dashboard seed-demo --if-empty
 	@echo "Shelfmark is running at http://$(HOST):$(PORT)/"
@@ -89,7 +100,7 @@ db-reset: $(RUNTIME_STAMP) ## Delete the SQLite database (data/shelfmark.db), re
 
 # --- tests -------------------------------------------------------------------------------------
 
-test: $(DEV_STAMP) ## Run the test suite (installs Chromium and finds PostgreSQL; PYTEST_ARGS=...)
+test: $(DEV_STAMP) $(JS_TEST_STAMP) ## Run the tests (installs Chromium, axe-core; finds PostgreSQL; PYTEST_ARGS=...)
 	bash scripts/ensure-chromium.sh
 	PY=$(PY) bash scripts/check-postgres.sh --url-file $(POSTGRES_URL_FILE)
 	TEST_POSTGRES_URL="$$(cat $(POSTGRES_URL_FILE))" $(PY) -m pytest $(PYTEST_ARGS)
@@ -100,5 +111,5 @@ clean: ## Remove caches (data/cache, .pytest_cache, __pycache__); keeps .venv an
 	rm -rf data/cache .pytest_cache .hypothesis test-results
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
-distclean: clean ## Also remove .venv (the next command reinstalls everything)
-	rm -rf $(VENV)
+distclean: clean ## Also remove .venv and tests/js/node_modules (the next command reinstalls them)
+	rm -rf $(VENV) $(JS_TEST_DIR)/node_modules

@@ -19,7 +19,8 @@ from dashboard.snapshot.build import benchmark_panels
 from dashboard.snapshot.describe import table_markdown
 
 from . import ids
-from .components import accessible_graph, empty_state, navbar, service_options, service_picker
+from .components import (GRID_KEYBOARD, accessible_graph, empty_state, navbar, service_options,
+                         service_picker)
 from .toolbar import toolbar
 
 SIZE_OPTIONS = [{"label": "Any size", "value": ""},
@@ -261,8 +262,8 @@ def body(view: BenchmarkView) -> list:
                    columnDefs=LEAGUE_COLUMNS,
                    defaultColDef={"sortable": True, "resizable": True, "filter": True,
                                   "wrapHeaderText": True, "autoHeaderHeight": True},
-                   dashGridOptions={"domLayout": "autoHeight", "animateRows": False,
-                                    "rowHeight": 44},
+                   dashGridOptions={**GRID_KEYBOARD, "domLayout": "autoHeight",
+                                    "animateRows": False, "rowHeight": 44},
                    style={"height": None}, className="report-grid league-grid"),
         html.Div([
             html.A([html.I(className="bi bi-download me-1"), "Table (CSV)"],

@@ -23,6 +23,9 @@ DATA_PAGES = {"import": ("Import figures", "/import"),
               "data-quality": ("Data quality", "/data-quality"),
               "definitions": ("Definitions", "/definitions")}
 ARROWS = {"up": "bi-arrow-up-right", "down": "bi-arrow-down-right", "flat": "bi-arrow-right"}
+# Every AG Grid's keyboard: one Tab stop, arrow keys between its cells (the ARIA grid pattern),
+# so Tab does not walk through every cell of a table before the controls after it.
+GRID_KEYBOARD = {"tabToNextHeader": {"function": "false"}, "tabToNextCell": {"function": "false"}}
 
 
 def _service_only(search: str) -> str:

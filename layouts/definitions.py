@@ -9,7 +9,7 @@ from dash import html
 from dashboard.catalogue import CATALOGUE
 
 from . import ids
-from .components import navbar
+from .components import GRID_KEYBOARD, navbar
 
 AGGREGATION_WORDS = {"sum": "summed over time", "latest": "latest value in the period",
                      "mean": "average over time"}
@@ -68,7 +68,7 @@ def layout(q: str = "", **_query) -> html.Div:
             dag.AgGrid(
                 id=ids.DEFINITIONS_GRID, rowData=catalogue_rows(), columnDefs=COLUMNS,
                 defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                dashGridOptions={"quickFilterText": search, "animateRows": False,
+                dashGridOptions={**GRID_KEYBOARD, "quickFilterText": search, "animateRows": False,
                                  "domLayout": "autoHeight", "pagination": True,
                                  "paginationPageSize": 25,
                                  "paginationPageSizeSelector": [25, 50, 100]},

@@ -15,6 +15,8 @@ DEFINITIONS_SEARCH = "definitions-search"
 DEFINITIONS_GRID = "definitions-grid"
 # Import page
 IMPORT_UPLOAD = "import-upload"
+# An Upload's file input is named by the element whose id is its own + "-label" (a11y.js)
+IMPORT_UPLOAD_LABEL = f"{IMPORT_UPLOAD}-label"
 IMPORT_PAYLOAD = "import-payload"
 IMPORT_INFO = "import-info"
 IMPORT_MAX_BYTES = "import-max-bytes"
@@ -80,6 +82,7 @@ COPY_LINK = "copy-link"
 COPY_STATUS = "copy-link-status"
 PRESENT_LINK = "present-link"
 VIEW_UPLOAD = "view-upload"
+VIEW_UPLOAD_LABEL = f"{VIEW_UPLOAD}-label"
 VIEW_MESSAGE = "view-message"
 # Executive view
 EXEC_SERVICE = "exec-service"

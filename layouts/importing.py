@@ -11,7 +11,7 @@ from dash import dcc, html
 from dashboard.formatting import format_number, plural
 
 from . import ids
-from .components import empty_state, navbar
+from .components import GRID_KEYBOARD, empty_state, navbar
 
 FORMAT_OPTIONS = [
     {"label": "Detect from the columns", "value": "auto"},
@@ -32,7 +32,8 @@ _GRID_DEFAULTS = {"sortable": True, "filter": True, "resizable": True, "wrapText
 def _grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 20) -> dag.AgGrid:
     return dag.AgGrid(
         id=grid_id, rowData=rows, columnDefs=columns, defaultColDef=_GRID_DEFAULTS,
-        dashGridOptions={"domLayout": "autoHeight", "pagination": len(rows) > page_size,
+        dashGridOptions={**GRID_KEYBOARD, "domLayout": "autoHeight",
+                         "pagination": len(rows) > page_size,
                          "paginationPageSize": page_size, "paginationPageSizeSelector": False,
                          "animateRows": False},
         style={"height": None}, className="report-grid",
@@ -91,8 +92,9 @@ def layout(batches: list[dict[str, Any]], max_bytes: int) -> html.Div:
         id=ids.IMPORT_UPLOAD, multiple=False, accept=".csv,.txt,.xlsx,.xlsm,.gz",
         children=html.Div([
             html.I(className="bi bi-cloud-arrow-up d-block mb-1"),
-            html.Span("Drag and drop a CSV or Excel file here, or "),
-            html.A("choose a file", className="link-primary"),
+            html.Span(["Drag and drop a CSV or Excel file here, or ",
+                       html.A("choose a file", className="link-primary")],
+                      id=ids.IMPORT_UPLOAD_LABEL),
             html.Div(f"Up to {max_bytes / 1048576:,.0f} MB. Nothing is saved until you confirm.",
                      className="small text-secondary mt-1"),
         ]),

@@ -15,7 +15,7 @@ from dashboard.formatting import format_number
 from dashboard.quality import OUTLIER_MADS, QualityReport, service_report
 
 from . import ids
-from .components import empty_state, navbar, service_banner, service_options
+from .components import GRID_KEYBOARD, empty_state, navbar, service_banner, service_options
 from .importing import FORMAT_NAMES
 
 
@@ -24,7 +24,8 @@ def _grid(grid_id: str, rows: list[dict], columns: list[dict], page_size: int = 
         id=grid_id, rowData=rows, columnDefs=columns,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "wrapText": True,
                        "autoHeight": True},
-        dashGridOptions={"domLayout": "autoHeight", "pagination": len(rows) > page_size,
+        dashGridOptions={**GRID_KEYBOARD, "domLayout": "autoHeight",
+                         "pagination": len(rows) > page_size,
                          "paginationPageSize": page_size, "paginationPageSizeSelector": False,
                          "animateRows": False},
         style={"height": None}, className="report-grid",

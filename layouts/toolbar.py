@@ -48,6 +48,7 @@ def toolbar(page_key: str, search: str) -> html.Div:
                    title="Show this view full screen, one panel per slide"),
             dcc.Upload(html.Span([html.I(className="bi bi-folder2-open me-1"),
                                   "Open a saved view"],
+                                 id=ids.VIEW_UPLOAD_LABEL,
                                  className="btn btn-outline-primary btn-sm",
                                  title="Open the view a view.json file (from a ZIP bundle) "
                                        "describes"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from accessibility import assert_accessible
 from dashboard import demo
 from dashboard.db import ANONYMOUS, Database
 
@@ -170,12 +171,14 @@ def test_import_page_previews_then_imports(watched_page, base_url):
     assert "add 2" in confirm.inner_text()
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "import-preview.png"), full_page=True)
+    assert_accessible(page, "the Import page with a file previewed")
     confirm.click()
     page.wait_for_selector("#import-done", timeout=20000)
     assert "Imported as batch" in page.locator("#import-done").inner_text()
     assert "new-figures.csv" in page.locator("#import-recent").inner_text()
     assert page.locator("#import-confirm").is_disabled()
     page.screenshot(path=str(SCREENSHOTS / "import-done.png"), full_page=True)
+    assert_accessible(page, "the Import page after an import")
     assert page.errors == []
 
 
@@ -197,6 +200,7 @@ def test_import_page_lists_every_problem(watched_page, base_url):
     assert "searches" in text  # the suggestion for the misspelt metric
     assert page.locator("#import-confirm").is_disabled()
     page.screenshot(path=str(SCREENSHOTS / "import-problems.png"), full_page=True)
+    assert_accessible(page, "the Import page listing a file's problems")
     assert page.errors == []
 
 
@@ -221,9 +225,11 @@ def test_data_quality_page_and_undo(watched_page, base_url):
     page.locator("tr", has_text="undo-me.csv").get_by_role("button", name="Undo").click()
     page.wait_for_selector("#quality-undo-modal", state="visible")
     assert f"Undo import batch {batch}?" in page.locator("#quality-undo-text").inner_text()
+    assert_accessible(page, "the Data quality page asking to confirm an undo")
     page.locator("#quality-undo-confirm").click()
     page.wait_for_selector("#quality-undone", timeout=20000)
     assert f"Undid batch {batch}: removed 1 figure," in page.locator("#quality-undone").inner_text()
+    assert_accessible(page, "the Data quality page after an undo")
     page.wait_for_function("!document.querySelector('#quality-content').innerText"
                            ".includes('undo-me.csv')")
     assert page.errors == []
@@ -238,6 +244,7 @@ def test_definitions_search_filters_the_catalogue(watched_page, base_url):
         "document.querySelectorAll('#definitions-grid .ag-center-cols-container .ag-row')"
         ".length === 1")
     row = page.locator("#definitions-grid .ag-center-cols-container .ag-row").first
+    assert_accessible(page, "the Definitions page searched")
     assert "openathens_active" in row.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "definitions.png"), full_page=True)
     assert page.errors == []

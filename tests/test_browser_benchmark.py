@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
+from accessibility import assert_accessible
 from dashboard.db import Database
 from dashboard.db.access import ANONYMOUS
 from dashboard.db.services import get_service, list_services
@@ -265,6 +266,7 @@ def test_build_group_by_attributes(watched_page, base_url, demo):
     assert group_size(page) < len(same_type)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "benchmark-group.png"), full_page=True)
+    assert_accessible(page, "the Benchmark page with a peer group built by attributes")
     assert page.errors == []
 
 
@@ -302,6 +304,7 @@ def test_normalisation_changes_figures_and_rank(watched_page, base_url, demo):
     # The league table names the denominator on every measure it divides.
     league = page.locator(f"#{ids.BENCH_LEAGUE}").inner_text()
     assert per in league
+    assert_accessible(page, "the Benchmark page per 1,000 served")
 
     # Back to "As reported": the first figures return.
     change_and_wait(page, lambda: choose(page, ids.BENCH_PER, "As reported"))
@@ -374,6 +377,7 @@ def test_own_service_highlighted_and_peers_anonymous(watched_page, base_url, dem
     trend_names = {t["name"] for t in figure(page, "bench-trend")["data"]}
     assert OWN_LABEL in trend_names
     page.screenshot(path=str(SCREENSHOTS / "benchmark.png"), full_page=True)
+    assert_accessible(page, "the Benchmark page with its group's members listed")
     assert page.errors == []
 
 
@@ -461,6 +465,7 @@ def test_small_group_withholds_peer_figures(watched_page, base_url, demo):
     manual = page.locator(f"#{ids.BENCH_MANUAL}").inner_text()
     assert all(f"({code})" in manual for code in chosen), manual
     page.screenshot(path=str(SCREENSHOTS / "benchmark-withheld.png"), full_page=True)
+    assert_accessible(page, "the Benchmark page withholding peer figures")
     assert page.errors == []
 
 
@@ -484,6 +489,7 @@ def test_league_table_spines_and_csv_download(watched_page, base_url, demo):
     row = measures.index(focus)
     assert rows.nth(row).locator("[col-id=rank]").inner_text() == tiles(page)["Rank"]
     assert rows.nth(row).locator("[col-id=own]").inner_text() == tiles(page)["Own value"]
+    assert_accessible(page, "the Benchmark page with its league table drawn")
 
     # The CSV link downloads the same table for the same state.
     link = page.locator("a", has_text="Table (CSV)")

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from accessibility import assert_accessible
 from layouts.present import present_href
 from test_browser import (SCREENSHOTS, base_url,  # noqa: F401 (fixtures reused)
                           browser_type_launch_args, wait_ready, watched_page)
@@ -235,6 +236,7 @@ def test_every_slide_fits_and_reads_from_the_back_of_the_room(
                 assert item["size"] >= 24, f"slide {number}: {item}"
             else:
                 assert item["size"] >= 18, item  # the controls
+        assert_accessible(page, f"slide {number} ({title}) of the {deck} presentation")
     assert page.errors == []
 
 
@@ -334,6 +336,7 @@ def test_bad_link_is_a_slide_not_a_crash(watched_page, base_url):  # noqa: F811
     total = open_deck(page, base_url, "/present?page=../../etc&slide=7")
     assert total == 1
     assert "no page called '../../etc'" in page.locator(VISIBLE).inner_text()
+    assert_accessible(page, "a presentation of a bad link")
     page.keyboard.press("Escape")
     page.wait_for_function("window.location.pathname === '/'")
     assert page.errors == []

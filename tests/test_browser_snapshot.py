@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 
+from accessibility import assert_accessible
 from test_browser import (SCREENSHOTS, base_url,  # noqa: F401 (fixtures reused)
                           browser_type_launch_args, wait_ready, watched_page)
 
@@ -68,6 +69,8 @@ def test_each_download_item_gives_a_valid_file(watched_page, base_url, fmt):
     _valid(fmt, open(download.path(), "rb").read())
     page.wait_for_selector("#snapshot-status .alert-success")
     assert "is ready" in page.locator("#snapshot-status").inner_text()
+    if fmt == "csv":  # once: the status says the file is ready, with a link to it
+        assert_accessible(page, "a page whose download is ready")
     assert page.url.endswith(FINANCE)  # the page stayed where it was
     assert page.errors == []
 
@@ -97,6 +100,7 @@ def test_copy_link_and_saved_view_reopen_the_view(watched_page, base_url, tmp_pa
     page.locator("#view-upload input[type=file]").set_input_files(str(bad))
     page.wait_for_selector("#view-message .alert")
     assert "not JSON" in page.locator("#view-message").inner_text()
+    assert_accessible(page, "a page refusing a saved view")
     assert page.errors == []
 
 
@@ -120,6 +124,7 @@ def test_executive_view_in_the_browser(watched_page, base_url):
     page.wait_for_selector("#exec-content .js-plotly-plot .main-svg")
     assert "compared with 2023/24 and 7 similar services" in \
         page.locator("#exec-meta").inner_text().lower()
+    assert_accessible(page, "the Summary page with other similar services")
     # the Present link carries the view
     href = page.locator("#present-link").get_attribute("href")
     assert href.startswith("/present?page=executive&service=DEMO002")
