@@ -25,7 +25,7 @@ from .figures import quartile_band
 from .formatting import currency_symbol, format_number, format_value, unit_label
 from .periods import PeriodRange, financial_year_range, fy_label, fy_year
 from .state import SERVICE_CODE
-from .views import PAGE_ORDER, page_spec
+from .templates import PAGE_ORDER, page_spec
 
 TREND_YEARS = 5
 # The page's first peer group: services of the same sector in the same national return (a US

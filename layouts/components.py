@@ -12,7 +12,8 @@ from dashboard.formatting import change_text, format_value
 from dashboard.periods import GRANULARITY_LABELS, month_key, month_label
 from dashboard.snapshot.describe import panel_alt_text, panel_rows, rows_markdown
 from dashboard.state import DASHBOARD_CATEGORIES, month_options
-from dashboard.views import PAGE_ORDER, DashboardView, KpiView, PanelData, page_spec
+from dashboard.templates import PAGE_ORDER, page_spec
+from dashboard.views import DashboardView, KpiView, PanelData
 
 from . import fast, ids
 

@@ -8,7 +8,8 @@ import pandas as pd
 
 from dashboard.snapshot.describe import (panel_alt_text, panel_caption, panel_table,
                                          rows_markdown, table_markdown)
-from dashboard.views import Panel, PanelData
+from dashboard.templates import Panel
+from dashboard.views import PanelData
 
 SPEND = Panel("spend", "breakdown", "Expenditure by category",
               ("exp_staff", "exp_eresources", "exp_print"), "finance", parts_of_whole=True)

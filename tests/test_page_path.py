@@ -16,7 +16,8 @@ from dashboard.db.services import (_summary_statement, data_extent, first_servic
                                    list_services, reported_metrics, service_summary)
 from dashboard.formatting import format_value, format_values, value_formatter
 from dashboard.state import month_options, parse_state
-from dashboard.views import PAGE_ORDER, build_view
+from dashboard.templates import PAGE_ORDER
+from dashboard.views import build_view
 from layouts.components import month_dropdown_options, page_body
 
 # One metric of each way of formatting: 1:N, currency, percent, WTE, hours, counts.

@@ -29,7 +29,8 @@ from ..formatting import change_text, format_value, plural, unit_label
 from ..periods import GRANULARITY_LABELS
 from ..settings import logo_path
 from ..state import parse_state
-from ..views import PAGE_ORDER, DashboardView, build_view, page_spec
+from ..templates import PAGE_ORDER, page_spec
+from ..views import DashboardView, build_view
 from .describe import panel_alt_text, panel_caption, panel_table, unit_words
 from .model import STATE_VERSION, Definition, Headline, Snapshot, SnapshotPanel
 
