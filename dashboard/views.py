@@ -231,8 +231,7 @@ def _build_view(db, conn, viewer, config: Config, page_key: str, state: ViewStat
     fy_start = config.fy_start_for(service)
     spec = page_spec(page_key, service.sector)
     extent = summary.extent
-    state, notes = resolve_period(replace(state, service=service.code), extent, fy_start)
-    messages.extend(notes)
+    state = resolve_period(replace(state, service=service.code), extent, fy_start)
     view = DashboardView(spec, state, service, fy_start, extent, messages=messages)
     if extent is None:
         view.empty_message = f"{service.name} has no figures yet."
