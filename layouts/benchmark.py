@@ -12,7 +12,7 @@ from dashboard.benchmark_view import (BenchmarkView, cached_benchmark, compariso
                                       league_rows, parse_benchmark_state, percentile_text)
 from dashboard.catalogue import CATALOGUE
 from dashboard.db.services import list_services
-from dashboard.figures import quartile_band
+from dashboard.figures.benchmarking import quartile_band
 from dashboard.formatting import format_number
 from dashboard.periods import fy_label
 from dashboard.snapshot.build import benchmark_panels

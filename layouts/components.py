@@ -7,7 +7,8 @@ import functools
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.figures import CONFIG, make_panel_figure, make_sparkline
+from dashboard.figures.panels import make_panel_figure, make_sparkline
+from dashboard.figures.theme import CONFIG
 from dashboard.formatting import change_text, format_value
 from dashboard.periods import GRANULARITY_LABELS, month_key, month_label
 from dashboard.snapshot.describe import panel_alt_text, panel_rows, rows_markdown

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 
 from dashboard.catalogue import CATALOGUE
-from dashboard.figures import make_breakdown_figure, make_trend_figure
+from dashboard.figures.panels import make_breakdown_figure, make_trend_figure
 from dashboard.snapshot.model import Definition, Headline, Snapshot, SnapshotPanel
 from dashboard.templates import Panel
 from dashboard.views import PanelData

@@ -12,7 +12,7 @@ import pytest
 from dashboard import demo
 from dashboard.db import Database
 from dashboard.db.access import ANONYMOUS
-from dashboard.figures import make_panel_figure, make_sparkline
+from dashboard.figures.panels import make_panel_figure, make_sparkline
 from dashboard.settings import load_config
 from dashboard.state import parse_state
 from dashboard.templates import PAGE_ORDER

@@ -22,9 +22,10 @@ from ..catalogue import CATALOGUE
 from ..db.services import data_as_of
 from ..db.targets import targets_for
 from ..executive import ICONS, ExecutiveView, cached_executive, parse_executive_state
-from ..figures import (make_change_figure, make_distribution_figure, make_league_figure,
-                       make_panel_figure, make_peer_trend_figure, make_ranked_figure,
-                       make_standing_figure, quartile_band)
+from ..figures.benchmarking import (make_distribution_figure, make_league_figure,
+                                    make_peer_trend_figure, make_ranked_figure, quartile_band)
+from ..figures.executive import make_change_figure, make_standing_figure
+from ..figures.panels import make_panel_figure
 from ..formatting import change_text, format_value, plural, unit_label
 from ..periods import GRANULARITY_LABELS
 from ..settings import logo_path
