@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.snapshot.describe import (panel_alt_text, panel_caption, panel_table,
-                                         rows_markdown, table_markdown)
+from dashboard.describe import (panel_alt_text, panel_caption, panel_table, rows_markdown,
+                                table_markdown)
 from dashboard.templates import Panel
 from dashboard.views import PanelData
 
