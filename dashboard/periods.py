@@ -53,11 +53,6 @@ def bucket_start(day: dt.date, granularity: str, start_month: int) -> dt.date:
     return add_months(first, (offset // 3) * 3)
 
 
-def bucket_from_key(fy: int, index: int, granularity: str, start_month: int) -> dt.date:
-    """Turn the (financial year, index within it) key computed in SQL into a start date."""
-    return add_months(fy_start(fy, start_month), index * MONTHS_IN[granularity])
-
-
 def bucket_from_number(number: int, granularity: str, start_month: int) -> dt.date:
     """Turn a bucket number computed in SQL into its start date.
 

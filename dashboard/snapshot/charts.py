@@ -341,12 +341,6 @@ def shutdown() -> None:
         shared.close()
 
 
-def render_figures(figures: Sequence[dict[str, Any]], fmt: str = "png", *, scale: float = 1,
-                   width: int | None = None, height: int | None = None) -> list[bytes]:
-    """Draw figures with the shared renderer, in one batch."""
-    return renderer().render(figures, fmt, scale=scale, width=width, height=height)
-
-
 def untitled(figure: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of a figure without its title (the document sets the title as text), its
     top margin cut to what the legend needs."""
