@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from .theme import BAND_COLOUR, GRID, MUTED, PEER_COLOUR, QUARTILE_COLOURS, TEXT, figure_layout
 
-
 GOOD_COLOUR = "#009E73"   # Okabe-Ito bluish green
 BAD_COLOUR = "#D55E00"    # Okabe-Ito vermillion
 NEUTRAL_COLOUR = "#7f8c96"

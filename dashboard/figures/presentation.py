@@ -8,7 +8,6 @@ import re
 
 from .theme import FONT, contrast_ratio
 
-
 PRESENT_TEXT = "#0b0c0c"   # near black: 19:1 on white
 PRESENT_LINE = "#425563"   # axis lines and zero lines: 7.7:1 on white
 PRESENT_GRID = "#768692"   # gridlines a projector still shows (3.7:1 on white)
