@@ -25,7 +25,8 @@ from sqlalchemy.engine import make_url
 from dashboard.db import COMMAND_LINE, Database
 from dashboard.db.models import ImportBatch, Observation
 from dashboard.periods import PeriodRange, add_months, financial_year_range
-from dashboard.views import PAGE_ORDER, page_reads, page_spec, panel_granularity
+from dashboard.templates import PAGE_ORDER, page_spec
+from dashboard.views import page_reads, panel_granularity
 
 SMALL_SERVICES = 11  # x 10 years x 12 months x 38 NHS metrics = about 50,000 observations
 

@@ -10,7 +10,8 @@ from dash import Input, Output, State, no_update
 from dashboard import context
 from dashboard.periods import month_key
 from dashboard.state import DASHBOARD_CATEGORIES, parse_state
-from dashboard.views import PAGE_ORDER, build_view
+from dashboard.templates import PAGE_ORDER
+from dashboard.views import build_view
 from layouts import ids
 from layouts.components import PAGE_PATHS, month_dropdown_options, page_body
 

@@ -21,11 +21,11 @@ from .db.access import Viewer
 from .db.peers import neighbour_sources
 from .db.services import (ServiceInfo, data_extent, first_service_code, get_service,
                           reported_metrics, service_directory)
-from .figures import quartile_band
+from .figures.benchmarking import quartile_band
 from .formatting import currency_symbol, format_number, format_value, unit_label
 from .periods import PeriodRange, financial_year_range, fy_label, fy_year
 from .state import SERVICE_CODE
-from .views import PAGE_ORDER, page_spec
+from .templates import PAGE_ORDER, page_spec
 
 TREND_YEARS = 5
 # The page's first peer group: services of the same sector in the same national return (a US

@@ -1,4 +1,5 @@
-"""Work with months, quarters and financial years whose start month depends on the sector."""
+"""Work with months, quarters and financial years whose start month depends on the sector,
+and with a period's comparison period and buckets."""
 
 from __future__ import annotations
 
@@ -50,11 +51,6 @@ def bucket_start(day: dt.date, granularity: str, start_month: int) -> dt.date:
         return first
     offset = (day.year * 12 + day.month) - (first.year * 12 + first.month)
     return add_months(first, (offset // 3) * 3)
-
-
-def bucket_from_key(fy: int, index: int, granularity: str, start_month: int) -> dt.date:
-    """Turn the (financial year, index within it) key computed in SQL into a start date."""
-    return add_months(fy_start(fy, start_month), index * MONTHS_IN[granularity])
 
 
 def bucket_from_number(number: int, granularity: str, start_month: int) -> dt.date:
@@ -148,3 +144,54 @@ def month_key(day: dt.date) -> str:
 def month_label(day: dt.date) -> str:
     """Return a month for people: 'Apr 2023'."""
     return f"{MONTH_ABBR[day.month - 1]} {day.year}"
+
+
+# --- a period's comparison period and buckets ---------------------------------------------------
+
+@functools.lru_cache(maxsize=1024)
+def comparison_period(period: PeriodRange) -> PeriodRange:
+    """Return the period a period is compared with (see comparison_shift)."""
+    return period.shifted(-comparison_shift(period))
+
+
+def comparison_shift(period: PeriodRange) -> int:
+    """Return how many months back the comparison period starts.
+
+    The same period a year earlier; a period longer than a year is compared with the
+    whole years just before it, so the two never overlap.
+    """
+    return 12 * max(1, -(-period.months // 12))
+
+
+@functools.lru_cache(maxsize=1024)
+def bucket_starts(period: PeriodRange, granularity: str, fy_start: int) -> tuple[dt.date, ...]:
+    """List the start of every month, quarter or financial year that the period touches."""
+    step = MONTHS_IN[granularity]
+    current = bucket_start(period.start, granularity, fy_start)
+    starts = []
+    while current <= period.end:
+        starts.append(current)
+        current = add_months(current, step)
+    return tuple(starts)
+
+
+@functools.lru_cache(maxsize=1024)
+def bucket_labels(period: PeriodRange, granularity: str, fy_start: int) -> tuple[str, ...]:
+    """Label every bucket the period touches (a trend's axis, gaps included)."""
+    return tuple(period_label(b, granularity, fy_start)
+                 for b in bucket_starts(period, granularity, fy_start))
+
+
+def history_months(period: PeriodRange, granularity: str, fy_start: int,
+                   months: int) -> PeriodRange:
+    """Return the history a sparkline shows: the last `months` months to the end of the period,
+    in whole buckets, reaching back to the start of a period that starts a bucket."""
+    spark_start = bucket_start(add_months(period.end, -(months - 1)), granularity, fy_start)
+    if starts_bucket(period, granularity, fy_start):
+        spark_start = min(spark_start, period.start)
+    return PeriodRange(spark_start, period.end)
+
+
+def starts_bucket(period: PeriodRange, granularity: str, fy_start: int) -> bool:
+    """Return whether the period starts on a month, quarter or financial-year boundary."""
+    return bucket_start(period.start, granularity, fy_start) == period.start

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from .db.models import CATEGORIES
 from .periods import (GRANULARITIES, PeriodRange, add_months, financial_year_range, fy_year,
                       month_key, parse_month)
 
@@ -124,11 +123,11 @@ def unknown_service_note(code: str) -> str:
 
 
 def resolve_period(state: ViewState, extent: tuple[dt.date, dt.date] | None,
-                   fy_start_month: int) -> tuple[ViewState, list[str]]:
-    """Fill in a default period (the latest complete financial year) and clamp to the data."""
-    notes: list[str] = []
+                   fy_start_month: int) -> ViewState:
+    """Fill in a default period where the state has none: the latest financial year complete in
+    the data (the data's whole extent when it holds no complete year)."""
     if extent is None:
-        return state, notes
+        return state
     first, last = extent
     start, end = state.start, state.end
     if start is None or end is None:
@@ -143,7 +142,7 @@ def resolve_period(state: ViewState, extent: tuple[dt.date, dt.date] | None,
         end = end or max(candidate.end, start)
         if end < start:
             end = start
-    return replace(state, start=start, end=end), notes
+    return replace(state, start=start, end=end)
 
 
 def month_options(extent: tuple[dt.date, dt.date] | None,
@@ -160,4 +159,4 @@ def month_options(extent: tuple[dt.date, dt.date] | None,
     return sorted(months)
 
 
-__all__ = ["ViewState", "parse_state", "resolve_period", "month_options", "CATEGORIES"]
+__all__ = ["ViewState", "parse_state", "resolve_period", "month_options"]

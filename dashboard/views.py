@@ -1,14 +1,13 @@
-"""Describe each dashboard page (Statistics Toolbox templates) and assemble its data.
+"""Assemble a dashboard page's data for one service and period.
 
-A page is a list of headline KPIs and a list of panels; `build_view` reads the service and then
-every aggregate the page shows (two SQL statements) and returns plain data that layouts and
-exports render.
+A page's template (`dashboard.templates`) lists its headline KPIs and panels; `build_view`
+reads the service and then every aggregate the page shows (two SQL statements) and returns
+plain data that layouts and exports render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -18,256 +17,13 @@ from .catalogue import CATALOGUE, Catalogue
 from .compute import Kpi, derived_values, kpis_from_values
 from .db.aggregates import Read, aggregate_reads
 from .db.services import ServiceInfo, first_service_code, service_summary
-from .periods import (GRANULARITY_LABELS, MONTHS_IN, PeriodRange, add_months, bucket_start,
-                      period_label)
+from .periods import (GRANULARITY_LABELS, MONTHS_IN, PeriodRange, bucket_labels,
+                      comparison_period, history_months, period_label, starts_bucket)
 from .settings import Config
 from .state import ViewState, resolve_period, unknown_service_note
+from .templates import PageSpec, Panel, page_spec
 
-SPARK_MONTHS = 60
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One chart on a page: a trend over time or a breakdown of the period's total."""
-
-    key: str
-    kind: str  # trend | stacked | breakdown | shares | ratio
-    title: str
-    metrics: tuple[str, ...]
-    category: str
-    description: str = ""
-    parts_of_whole: bool = False  # breakdowns: show each part's share of the total
-    min_granularity: str = "month"  # trends: the finest grouping worth showing
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    """A dashboard page: its headline KPIs and panels, per the Statistics Toolbox template."""
-
-    key: str
-    title: str
-    path: str
-    category: str | None
-    intro: str
-    kpis: tuple[str, ...]
-    panels: tuple[Panel, ...]
-
-
-def _nhs_pages() -> dict[str, PageSpec]:
-    staff_band = Panel("staff-by-band", "breakdown", "Staff by band", (
-        "staff_qualified_wte", "staff_para_wte"), "staffing",
-        "WTE at the end of the period, professional (bands 5–8) and para-professional (1–4).",
-        parts_of_whole=True)
-    spend_by_cat = Panel("expenditure-by-category", "breakdown", "Expenditure by category", (
-        "exp_staff", "exp_eresources", "exp_print", "exp_document_supply", "exp_other"),
-        "finance", "Spend in the period by category, with each category's share of the total.",
-        parts_of_whole=True)
-    enquiries_by_type = Panel("enquiries-by-type", "breakdown", "Enquiries by type", (
-        "enquiries_procedural", "enquiries_information"), "activity",
-        "Enquiries answered in the period, with each type's share of all enquiries.",
-        parts_of_whole=True)
-    training_by_group = Panel(
-        "training-by-staff-group", "breakdown", "People trained by staff group", (
-            "trained_medical", "trained_nursing", "trained_ahp", "trained_other_staff"),
-        "activity", "Attendances at user education and induction, by the learner's staff group.",
-        parts_of_whole=True)
-    impact_shares = Panel("impact-shares", "shares", "Reported impact", (
-        "impact_patient_care_pct", "impact_decision_making_pct", "impact_time_saved_pct",
-        "impact_learning_pct"), "impact",
-        "Share of impact questionnaire respondents reporting each kind of impact.")
-    activity_trend = Panel("activity-trend", "trend", "Evidence searches and training", (
-        "searches", "trained_total"), "activity",
-        "Literature/evidence searches completed and people trained (user education plus "
-        "induction).")
-    enquiries_trend = Panel("enquiries-trend", "stacked", "Enquiries", (
-        "enquiries_procedural", "enquiries_information"), "activity",
-        "Enquiries per period, stacked by type.")
-    return {
-        "overview": PageSpec(
-            "overview", "Overview", "/", None,
-            "Headline figures for the service, against the same period a year earlier.",
-            ("staff_total_wte", "qualified_ratio", "exp_total", "cost_per_search", "searches",
-             "enquiries_total", "trained_total", "registered_pct", "eresource_sessions",
-             "impact_patient_care_pct"),
-            (activity_trend, staff_band, spend_by_cat, enquiries_by_type, impact_shares),
-        ),
-        "staffing": PageSpec(
-            "staffing", "Staffing", "/staffing", "staffing",
-            "Who runs the service: staff in post by band, vacancies and the qualified staff "
-            "ratio against the national benchmark.",
-            ("staff_total_wte", "staff_qualified_wte", "staff_para_wte", "staff_headcount",
-             "staff_vacancies_wte", "qualified_ratio"),
-            (
-                Panel("staff-trend", "stacked", "Staff in post by band", (
-                    "staff_qualified_wte", "staff_para_wte"), "staffing",
-                    "WTE in post, professional and para-professional."),
-                Panel("qualified-ratio-trend", "ratio", "Qualified staff ratio", (
-                    "qualified_ratio",), "staffing",
-                    "Organisation WTE served per qualified LKS WTE. Lower is better; the dashed "
-                    "line is the national benchmark of 1:1,250."),
-                staff_band,
-                Panel("vacancies-trend", "trend", "Vacancies", ("staff_vacancies_wte",),
-                      "staffing", "Vacant funded posts, WTE."),
-            ),
-        ),
-        "finance": PageSpec(
-            "finance", "Finance", "/finance", "finance",
-            "Where the money comes from and where it goes, and what it buys.",
-            ("exp_total", "income_total", "exp_staff", "exp_eresources", "cost_per_search",
-             "exp_per_wte_served"),
-            (
-                Panel("expenditure-trend", "stacked", "Expenditure by category", (
-                    "exp_staff", "exp_eresources", "exp_print", "exp_document_supply",
-                    "exp_other"), "finance", "Spend per period, stacked by category."),
-                spend_by_cat,
-                Panel("income-by-source", "breakdown", "Income by source", (
-                    "income_organisation", "income_national", "income_other"), "finance",
-                    "Income in the period by source.", parts_of_whole=True),
-                Panel("income-vs-expenditure", "trend", "Income and expenditure", (
-                    "income_total", "exp_total"), "finance",
-                    "Total income against total expenditure per period."),
-            ),
-        ),
-        "activity": PageSpec(
-            "activity", "Activity", "/activity", "activity",
-            "What the service does: enquiries, searches, training, document supply and use "
-            "of resources.",
-            ("registered_users", "registered_pct", "enquiries_total", "searches", "trained_total",
-             "eresource_sessions", "openathens_active", "docsupply_received"),
-            (
-                activity_trend,
-                enquiries_trend,
-                enquiries_by_type,
-                training_by_group,
-                Panel("training-by-type", "breakdown", "People trained by type", (
-                    "trained_user_education", "trained_induction"), "activity",
-                    "User education and induction attendances.", parts_of_whole=True),
-                Panel("document-supply", "breakdown", "Document supply", (
-                    "docsupply_supplied", "docsupply_received"), "activity",
-                    "Items supplied to other libraries and received for users."),
-                Panel("activity-per-1000", "breakdown", "Activity per 1,000 WTE served", (
-                    "searches_per_1000", "enquiries_per_1000", "trained_per_1000"), "activity",
-                    "Activity scaled by the size of the organisation served."),
-                Panel("eresources-trend", "trend", "E-resource use", (
-                    "eresource_sessions",), "activity", "Sessions on licensed e-resources."),
-            ),
-        ),
-        "impact": PageSpec(
-            "impact", "Impact", "/impact", "impact",
-            "What difference the service makes, from the impact questionnaire.",
-            ("impact_responses", "impact_patient_care_pct", "impact_decision_making_pct",
-             "impact_time_saved_pct", "impact_learning_pct"),
-            (
-                impact_shares,
-                Panel("impact-trend", "trend", "Reported impact over time", (
-                    "impact_patient_care_pct", "impact_decision_making_pct",
-                    "impact_time_saved_pct", "impact_learning_pct"), "impact",
-                    "Share of respondents reporting each impact, per period.",
-                    min_granularity="quarter"),
-                Panel("responses-trend", "trend", "Questionnaire responses", (
-                    "impact_responses",), "impact", "Completed impact questionnaires."),
-            ),
-        ),
-    }
-
-
-def _public_pages() -> dict[str, PageSpec]:
-    return {
-        "overview": PageSpec(
-            "overview", "Overview", "/", None,
-            "Headline figures for the library system, against the year before.",
-            ("pls_total_staff_fte", "pls_exp_total_operating", "visits", "pls_circulation",
-             "loans", "ace_active_users", "pls_programme_attendance", "ace_events",
-             "pls_visits_per_capita"),
-            (
-                Panel("visits-trend", "trend", "Visits and loans", (
-                    "visits", "pls_circulation", "loans"), "activity",
-                    "Visits to libraries and items lent."),
-                Panel("pls-exp-by-category", "breakdown", "Operating expenditure", (
-                    "pls_exp_staff", "pls_exp_collection", "pls_exp_other_operating"),
-                    "finance", "Operating expenditure by category.", parts_of_whole=True),
-                Panel("pls-income-by-source", "breakdown", "Income by source", (
-                    "pls_income_local", "pls_income_state", "pls_income_federal",
-                    "pls_income_other"), "finance", "Operating revenue by source.", parts_of_whole=True),
-            ),
-        ),
-        "staffing": PageSpec(
-            "staffing", "Staffing", "/staffing", "staffing", "Paid staff (FTE).",
-            ("pls_total_staff_fte", "pls_librarians_fte", "pls_mls_librarians_fte",
-             "pls_other_staff_fte"),
-            (Panel("pls-staff", "breakdown", "Staff by type", (
-                "pls_librarians_fte", "pls_other_staff_fte"), "staffing", "Paid FTE staff.", parts_of_whole=True),),
-        ),
-        "finance": PageSpec(
-            "finance", "Finance", "/finance", "finance", "Operating revenue and expenditure.",
-            ("pls_income_total", "pls_exp_total_operating", "pls_exp_collection",
-             "pls_exp_per_capita"),
-            (
-                Panel("pls-income-by-source", "breakdown", "Income by source", (
-                    "pls_income_local", "pls_income_state", "pls_income_federal",
-                    "pls_income_other"), "finance", "Operating revenue by source.", parts_of_whole=True),
-                Panel("pls-collection", "breakdown", "Collection expenditure", (
-                    "pls_exp_print", "pls_exp_electronic", "pls_exp_other_materials"),
-                    "finance", "Spend on collections by format.", parts_of_whole=True),
-            ),
-        ),
-        "activity": PageSpec(
-            "activity", "Activity", "/activity", "activity", "Use of the library system.",
-            ("visits", "pls_circulation", "loans", "pls_reference", "pls_registered_borrowers",
-             "ace_active_users", "pls_programmes", "ace_events", "pls_programme_attendance",
-             "ace_event_attendance"),
-            (
-                Panel("pls-use", "breakdown", "Use of the library", (
-                    "visits", "pls_circulation", "pls_reference", "pls_computer_sessions"),
-                    "activity", "Visits, loans, reference and computer use."),
-                Panel("ace-use-trend", "trend", "Visits and loans", ("visits", "loans"),
-                      "activity", "Visits to libraries and items lent, over time."),
-                Panel("ace-events-trend", "trend", "Events and attendance", (
-                    "ace_events", "ace_event_attendance"), "activity",
-                    "Events and activities held, and attendances at them."),
-                Panel("ace-digital-trend", "trend", "Public computer hours", (
-                    "ace_computer_hours",), "activity", "Hours of public computer use."),
-                Panel("ace-wifi-trend", "trend", "Wi-Fi sessions", ("ace_wifi_sessions",),
-                      "activity", "Public Wi-Fi sessions."),
-                Panel("pls-ill", "breakdown", "Interlibrary loans", (
-                    "pls_ill_provided", "pls_ill_received"), "activity",
-                    "Items provided to and received from other libraries."),
-            ),
-        ),
-        "impact": PageSpec(
-            "impact", "Impact", "/impact", "impact",
-            "The Public Libraries Survey collects no impact measures.", (), (),
-        ),
-    }
-
-
-PAGES_BY_SECTOR: dict[str, dict[str, PageSpec]] = {
-    "nhs": _nhs_pages(),
-    "public": _public_pages(),
-}
-PAGE_ORDER = ("overview", "staffing", "finance", "activity", "impact")
-# The executive view: a handful of headline figures for a board paper (no panels of its own;
-# dashboard.executive adds targets, peers and captions). Not in the navigation's page order.
-EXECUTIVE_KPIS = {
-    "nhs": ("searches", "enquiries_total", "trained_total", "eresource_sessions",
-            "registered_pct", "impact_patient_care_pct", "exp_total", "qualified_ratio"),
-    "public": ("visits", "pls_circulation", "loans", "pls_programme_attendance",
-               "pls_registered_borrowers", "ace_active_users", "pls_exp_total_operating",
-               "pls_total_staff_fte"),
-}
-for _sector, _codes in EXECUTIVE_KPIS.items():
-    PAGES_BY_SECTOR[_sector]["executive"] = PageSpec(
-        "executive", "Executive summary", "/executive", None,
-        "The headline figures for a board paper: each against last year, its target and "
-        "similar services.", _codes, ())
-
-
-def page_spec(page_key: str, sector: str | None) -> PageSpec:
-    """Return the page template for a sector (NHS templates serve other sectors too)."""
-    pages = PAGES_BY_SECTOR.get(sector or "nhs", PAGES_BY_SECTOR["nhs"])
-    return pages[page_key]
-
-
+SPARK_MONTHS = 60  # the sparklines' history: five years to the end of the period
 class Point(NamedTuple):
     """One figure of a panel or sparkline: a metric's value in a bucket (None for a period
     total), with the share of the bucket's periods reported and the labels shown."""
@@ -405,55 +161,6 @@ class DashboardView:
         return earlier.label(self.fy_start_month) if earlier else ""
 
 
-@functools.lru_cache(maxsize=1024)
-def comparison_period(period: PeriodRange) -> PeriodRange:
-    """Return the period a period is compared with (see comparison_shift)."""
-    return period.shifted(-comparison_shift(period))
-
-
-def comparison_shift(period: PeriodRange) -> int:
-    """Return how many months back the comparison period starts.
-
-    The same period a year earlier; a period longer than a year is compared with the
-    whole years just before it, so the two never overlap.
-    """
-    return 12 * max(1, -(-period.months // 12))
-
-
-@functools.lru_cache(maxsize=1024)
-def bucket_starts(period: PeriodRange, granularity: str, fy_start: int) -> tuple[dt.date, ...]:
-    """List the start of every month, quarter or financial year that the period touches."""
-    step = MONTHS_IN[granularity]
-    current = bucket_start(period.start, granularity, fy_start)
-    starts = []
-    while current <= period.end:
-        starts.append(current)
-        current = add_months(current, step)
-    return tuple(starts)
-
-
-@functools.lru_cache(maxsize=1024)
-def bucket_labels(period: PeriodRange, granularity: str, fy_start: int) -> tuple[str, ...]:
-    """Label every bucket the period touches (a trend's axis, gaps included)."""
-    return tuple(period_label(b, granularity, fy_start)
-                 for b in bucket_starts(period, granularity, fy_start))
-
-
-def history_months(period: PeriodRange, granularity: str, fy_start: int) -> PeriodRange:
-    """Return the months the sparklines show: the last five years to the end of the period,
-    in whole buckets, reaching back to the start of a period that starts a bucket."""
-    spark_start = bucket_start(add_months(period.end, -(SPARK_MONTHS - 1)), granularity,
-                               fy_start)
-    if starts_bucket(period, granularity, fy_start):
-        spark_start = min(spark_start, period.start)
-    return PeriodRange(spark_start, period.end)
-
-
-def starts_bucket(period: PeriodRange, granularity: str, fy_start: int) -> bool:
-    """Return whether the period starts on a month, quarter or financial-year boundary."""
-    return bucket_start(period.start, granularity, fy_start) == period.start
-
-
 def panel_granularity(panel: Panel, granularity: str, finest: str) -> str:
     """Return the granularity a panel is drawn at: the chosen one, or coarser where the panel
     needs bigger samples or the figures are stored only by quarter or year."""
@@ -479,8 +186,8 @@ def page_reads(kpi_codes, panels: list[tuple[Panel, str]], period: PeriodRange,
     comparison = comparison_period(period)
     reads = [Read("range", period, tuple(totals)),
              Read("range", comparison, tuple(kpi_stored)),
-             Read(granularity, history_months(period, granularity, fy_start),
-                          tuple(kpi_stored))]
+             Read(granularity, history_months(period, granularity, fy_start, SPARK_MONTHS),
+                  tuple(kpi_stored))]
     trends: dict[str, list[str]] = {}
     for panel, grain in panels:
         if panel.kind not in ("breakdown", "shares"):
@@ -524,8 +231,7 @@ def _build_view(db, conn, viewer, config: Config, page_key: str, state: ViewStat
     fy_start = config.fy_start_for(service)
     spec = page_spec(page_key, service.sector)
     extent = summary.extent
-    state, notes = resolve_period(replace(state, service=service.code), extent, fy_start)
-    messages.extend(notes)
+    state = resolve_period(replace(state, service=service.code), extent, fy_start)
     view = DashboardView(spec, state, service, fy_start, extent, messages=messages)
     if extent is None:
         view.empty_message = f"{service.name} has no figures yet."

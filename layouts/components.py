@@ -7,12 +7,14 @@ import functools
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.figures import CONFIG, make_panel_figure, make_sparkline
+from dashboard.describe import panel_alt_text, panel_rows, rows_markdown, table_markdown
+from dashboard.figures.panels import make_panel_figure, make_sparkline
+from dashboard.figures.theme import CONFIG
 from dashboard.formatting import change_text, format_value
 from dashboard.periods import GRANULARITY_LABELS, month_key, month_label
-from dashboard.snapshot.describe import panel_alt_text, panel_rows, rows_markdown
 from dashboard.state import DASHBOARD_CATEGORIES, month_options
-from dashboard.views import PAGE_ORDER, DashboardView, KpiView, PanelData, page_spec
+from dashboard.templates import PAGE_ORDER, page_spec
+from dashboard.views import DashboardView, KpiView, PanelData
 
 from . import fast, ids
 
@@ -252,8 +254,6 @@ def panel_card(data: PanelData) -> dbc.Card:
 
 def snapshot_panel_card(panel) -> dbc.Card:
     """Return a chart card for a snapshot panel (executive view), with its caption."""
-    from dashboard.snapshot.describe import table_markdown
-
     if not panel.has_chart:
         body = [html.H3(panel.title, className="panel-title"),
                 empty_state(panel.empty_message or "No figures.", "bi-bar-chart")]

@@ -12,8 +12,8 @@ from dashboard.db.services import list_services
 from dashboard.executive import (ExecutiveItem, ExecutiveView, cached_executive,
                                  parse_executive_state)
 from dashboard.formatting import format_value, plural
+from dashboard.panels import executive_panels
 from dashboard.periods import month_key
-from dashboard.snapshot.build import executive_panels
 
 from . import ids
 from .components import (ARROWS, empty_state, month_dropdown_options, navbar, service_banner,

@@ -8,7 +8,6 @@ CATEGORIES = "filter-categories"
 CATEGORIES_GROUP = "filter-categories-group"
 PAGE_KEY = "page-key"
 CONTENT = "page-content"
-MESSAGES = "page-messages"
 URL_SEARCH = "url-search"
 URL_SYNCED = "url-synced"
 DEFINITIONS_SEARCH = "definitions-search"
@@ -41,7 +40,6 @@ QUALITY_UNDO_BATCH = "quality-undo-batch"
 QUALITY_UNDO_CONFIRM = "quality-undo-confirm"
 QUALITY_UNDO_CANCEL = "quality-undo-cancel"
 QUALITY_MESSAGE = "quality-message"
-QUALITY_REFRESH = "quality-refresh"
 # Benchmark page
 BENCH_SERVICE = "bench-service"
 BENCH_FY = "bench-fy"
@@ -61,7 +59,6 @@ BENCH_CONTENT = "bench-content"
 BENCH_LEAGUE = "bench-league"
 PAGES_LOCATION = "_pages_location"  # Dash pages' own location (refresh="callback-nav")
 NAV_PREFIX = "nav-"
-PAGES = ("overview", "staffing", "finance", "activity", "impact")
 
 
 def nav(page: str) -> str:

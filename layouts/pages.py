@@ -9,7 +9,8 @@ from dash import dcc, html
 from dashboard import context
 from dashboard.db.services import first_service_code, list_services
 from dashboard.state import parse_state, unknown_service_note
-from dashboard.views import PAGE_ORDER, build_view
+from dashboard.templates import PAGE_ORDER
+from dashboard.views import build_view
 
 from . import benchmark, definitions, executive, ids, importing, present, quality
 from .components import PAGE_PATHS, PAGE_TITLES, filter_bar, navbar, page_body

@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from dashboard import context
 from dashboard.catalogue import CATALOGUE
-from dashboard.figures import presentation_figure
+from dashboard.figures.presentation import presentation_figure
 from dashboard.formatting import format_number
 from dashboard.presentation import Slide, change_words, plan_slides, slide_number
 from dashboard.snapshot.build import PAGE_PATHS, SnapshotError, build_snapshot

@@ -10,7 +10,8 @@ from dash import dcc, html
 
 from dashboard import context
 from dashboard.db.services import get_service
-from dashboard.figures import CONFIG, make_coverage_figure
+from dashboard.figures.quality import make_coverage_figure
+from dashboard.figures.theme import CONFIG
 from dashboard.formatting import format_number
 from dashboard.quality import OUTLIER_MADS, QualityReport, service_report
 

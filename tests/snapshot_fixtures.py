@@ -12,9 +12,10 @@ import datetime as dt
 import pandas as pd
 
 from dashboard.catalogue import CATALOGUE
-from dashboard.figures import make_breakdown_figure, make_trend_figure
+from dashboard.figures.panels import make_breakdown_figure, make_trend_figure
 from dashboard.snapshot.model import Definition, Headline, Snapshot, SnapshotPanel
-from dashboard.views import Panel, PanelData
+from dashboard.templates import Panel
+from dashboard.views import PanelData
 
 SERVICE_NAME = "Hartwell & Dene NHS Trust – Library £ Knowledge <script>alert(1)</script>"
 SERVICE_CODE = "DEMO003"

@@ -23,10 +23,10 @@ from dashboard.db.access import ANONYMOUS
 from dashboard.db.aggregates import Read, aggregate_rows
 from dashboard.db.models import ImportBatch, Metric, Observation, Service
 from dashboard.db.services import service_summary
-from dashboard.periods import PeriodRange, bucket_from_number
+from dashboard.periods import PeriodRange, bucket_from_number, starts_bucket
 from dashboard.settings import load_config
 from dashboard.state import parse_state
-from dashboard.views import build_view, page_reads, starts_bucket
+from dashboard.views import build_view, page_reads
 from tests.conftest import load_tiny, month, months_between
 
 CONFIG = load_config()

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.snapshot.describe import (panel_alt_text, panel_caption, panel_table,
-                                         rows_markdown, table_markdown)
-from dashboard.views import Panel, PanelData
+from dashboard.describe import (panel_alt_text, panel_caption, panel_table, rows_markdown,
+                                table_markdown)
+from dashboard.templates import Panel
+from dashboard.views import PanelData
 
 SPEND = Panel("spend", "breakdown", "Expenditure by category",
               ("exp_staff", "exp_eresources", "exp_print"), "finance", parts_of_whole=True)

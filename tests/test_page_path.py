@@ -9,14 +9,15 @@ import math
 
 from hypothesis import given, strategies as st
 
-from dashboard import figures
+from dashboard.figures import panels, presentation, theme
 from dashboard.catalogue import CATALOGUE
 from dashboard.db.access import ANONYMOUS
 from dashboard.db.services import (_summary_statement, data_extent, first_service_code, get_service,
                                    list_services, reported_metrics, service_summary)
 from dashboard.formatting import format_value, format_values, value_formatter
 from dashboard.state import month_options, parse_state
-from dashboard.views import PAGE_ORDER, build_view
+from dashboard.templates import PAGE_ORDER
+from dashboard.views import build_view
 from layouts.components import month_dropdown_options, page_body
 
 # One metric of each way of formatting: 1:N, currency, percent, WTE, hours, counts.
@@ -95,19 +96,19 @@ def test_format_number_agrees_with_the_plain_rule(value):
 
 
 def test_pages_leave_the_shared_template_untouched(demo_ctx):
-    before = figures.TEMPLATE.to_plotly_json()
+    before = theme.TEMPLATE.to_plotly_json()
     seen = set()
     for page in PAGE_ORDER:
         view = build_view(demo_ctx.db, ANONYMOUS, demo_ctx.config, page, parse_state({}))
         page_body(view)
         for panel in view.panels:
             if panel.points:
-                fig = figures.make_panel_figure(panel)
+                fig = panels.make_panel_figure(panel)
                 seen.add(id(fig["layout"]["template"]))
-                presented = figures.presentation_figure(fig)
+                presented = presentation.presentation_figure(fig)
                 presented["layout"]["template"]["layout"]["font"]["size"] = 99
-    assert seen == {id(figures._TEMPLATE_JSON)}  # one template, shared
-    assert figures._TEMPLATE_JSON == before  # and never changed, even by a re-themed copy
+    assert seen == {id(theme._TEMPLATE_JSON)}  # one template, shared
+    assert theme._TEMPLATE_JSON == before  # and never changed, even by a re-themed copy
 
 
 def test_period_options_are_cached_but_not_shared_lists(demo_ctx):

@@ -29,7 +29,8 @@ from dashboard import demo
 from dashboard.db.access import ANONYMOUS
 from dashboard.settings import load_config
 from dashboard.state import parse_state
-from dashboard.views import PAGE_ORDER, build_view
+from dashboard.templates import PAGE_ORDER
+from dashboard.views import build_view
 from tests.conftest import load_tiny
 from tests.test_app import post_update
 

@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashboard.figures import (PALETTE, TEMPLATE, contrast_ratio, make_change_figure,
-                               presentation_figure)
+from dashboard.figures.executive import make_change_figure
+from dashboard.figures.presentation import presentation_figure
+from dashboard.figures.theme import PALETTE, TEMPLATE, contrast_ratio
 from dashboard.presentation import (HALF, HEADLINES_PER_SLIDE, QUARTER, Slide, chunk_evenly,
                                     definition_pages, headline_plan, plan_slides,
                                     slide_number, tile_fits)
@@ -400,7 +401,7 @@ def test_presentation_figure_enlarges_type_and_keeps_the_data(demo_app, page):
 def test_crowded_rows_are_all_named():
     """25 named rows in a slide's chart are too close for 20 px labels: every row keeps its
     label, in type just small enough to fit; a few rows keep the large type."""
-    from dashboard.figures import make_league_figure
+    from dashboard.figures.benchmarking import make_league_figure
 
     def league(n):
         return make_league_figure([{"label": f"Measure {i}", "min": 0, "q1": 2, "median": 5,

@@ -15,12 +15,12 @@ from dashboard.db.access import ANONYMOUS
 from dashboard.db.aggregates import aggregate
 from dashboard.db.services import first_service_code, list_services
 from dashboard.db.targets import targets_for
+from dashboard.describe import panel_rows
 from dashboard.executive import build_executive, parse_executive_state
 from dashboard.formatting import format_value
 from dashboard.periods import PeriodRange
 from dashboard.snapshot.build import (PAGE_PATHS, SnapshotError, build_snapshot, parse_url,
                                       read_view_state, view_state)
-from dashboard.snapshot.describe import panel_rows
 from dashboard.state import parse_state
 from dashboard.views import build_view
 

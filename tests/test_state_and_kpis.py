@@ -42,9 +42,9 @@ def test_bad_values_fall_back():
 
 
 def test_default_period_is_latest_complete_financial_year():
-    state, _ = resolve_period(ViewState(), (D(2020, 4, 1), D(2025, 3, 1)), 4)
+    state = resolve_period(ViewState(), (D(2020, 4, 1), D(2025, 3, 1)), 4)
     assert (state.start, state.end) == (D(2024, 4, 1), D(2025, 3, 1))
-    state, _ = resolve_period(ViewState(), (D(2020, 4, 1), D(2025, 1, 1)), 4)
+    state = resolve_period(ViewState(), (D(2020, 4, 1), D(2025, 1, 1)), 4)
     assert (state.start, state.end) == (D(2023, 4, 1), D(2024, 3, 1))
 
 

@@ -12,10 +12,11 @@ import pytest
 from dashboard import demo
 from dashboard.db import Database
 from dashboard.db.access import ANONYMOUS
-from dashboard.figures import make_panel_figure, make_sparkline
+from dashboard.figures.panels import make_panel_figure, make_sparkline
 from dashboard.settings import load_config
 from dashboard.state import parse_state
-from dashboard.views import PAGE_ORDER, KpiView, PanelData, Point, build_view
+from dashboard.templates import PAGE_ORDER
+from dashboard.views import KpiView, PanelData, Point, build_view
 from layouts.components import page_body
 from tests.test_app import ALL_CATEGORIES, post_update
 

@@ -12,7 +12,7 @@ module runs a `kaleido.Kaleido` on an event loop of its own instead, so a failur
 
 `BROWSER_PATH` chooses the browser (as kaleido's own lookup does); otherwise kaleido finds
 /usr/bin/chromium. Figures keep the dashboard's theme: one without a template gets
-`dashboard.figures.TEMPLATE`, the one the screen uses.
+`dashboard.figures.theme.TEMPLATE`, the one the screen uses.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ..figures import TEMPLATE
+from ..figures.theme import TEMPLATE
 
 CHART_FORMATS = ("png", "pdf", "svg")
 DEFAULT_WIDTH = 960        # CSS pixels of a chart drawn alone
@@ -339,12 +339,6 @@ def shutdown() -> None:
         shared = _shared
     if shared is not None:
         shared.close()
-
-
-def render_figures(figures: Sequence[dict[str, Any]], fmt: str = "png", *, scale: float = 1,
-                   width: int | None = None, height: int | None = None) -> list[bytes]:
-    """Draw figures with the shared renderer, in one batch."""
-    return renderer().render(figures, fmt, scale=scale, width=width, height=height)
 
 
 def untitled(figure: dict[str, Any]) -> dict[str, Any]:

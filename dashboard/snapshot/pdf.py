@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -369,12 +369,3 @@ def place_charts(paper: bytes, placements: Sequence[Placement],
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def render_pdf(snapshot: Snapshot, draw: Callable[[list[SnapshotPanel]], dict[str, bytes]]
-               ) -> bytes:
-    """Return the snapshot as a PDF; `draw` gives each charted panel's chart as PDF bytes."""
-    paper, placements = layout(snapshot)
-    charted = [p for p in snapshot.panels if p.has_chart]
-    charts = draw(charted) if placements else {}
-    return place_charts(paper, placements, charts)

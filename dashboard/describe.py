@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..catalogue import CATALOGUE
-from ..formatting import format_value, share_text, value_formatter
+from .catalogue import CATALOGUE
+from .formatting import format_value, share_text, value_formatter
 
 if TYPE_CHECKING:
-    from ..views import Point
+    from .views import Point
 
 TABLE_COLUMNS = ("Measure", "Measure code", "Period", "Value", "Unit", "Share of total",
                  "Share of period reported")
