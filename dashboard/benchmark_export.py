@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .benchmark import QUARTILE_METHOD, Comparison
+from .benchmarking.describe import inline
 from .formatting import plural
 from .importing.template import MEDIA_TYPES, csv_bytes, neutralise, xlsx_text
-from .peers import inline
 
 __all__ = ["BENCHMARK_COLUMNS", "BENCHMARK_FORMATS", "BenchmarkReport", "MEDIA_TYPES",
            "benchmark_csv", "benchmark_filename", "benchmark_json", "benchmark_rows",

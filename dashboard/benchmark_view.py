@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from . import peers as peer_groups
 from .benchmark import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
                         ValueTable, compare, names_shown, value_table)
+from .benchmarking.definition import (ACE_NEIGHBOURS, MAX_TEXT, PeerDefinition, from_query,
+                                      to_query)
+from .benchmarking.selection import Candidates, PeerGroup, build_group, load_candidates
 from .catalogue import CATALOGUE, Catalogue
 from .db import Database
 from .db.access import Viewer
@@ -88,12 +90,12 @@ def peers_from_link(raw) -> tuple[str, list[str]]:
         raw = raw[0] if raw else None
     if not isinstance(raw, str) or not raw:
         return DEFAULT_PEERS, []
-    if len(raw) > peer_groups.MAX_TEXT:
+    if len(raw) > MAX_TEXT:
         return DEFAULT_PEERS, ["The peer group in the link is too long; similar services by "
                                "size are used."]
-    definition, problems = peer_groups.from_query(raw)
-    text = peer_groups.to_query(definition)
-    if problems and text == peer_groups.to_query(peer_groups.from_query("all")[0]):
+    definition, problems = from_query(raw)
+    text = to_query(definition)
+    if problems and text == to_query(from_query("all")[0]):
         problems = problems + ["Nothing usable was left of the link's peer group, so similar "
                                "services by size are used."]
         return DEFAULT_PEERS, problems
@@ -142,7 +144,7 @@ def cached_benchmark(ctx, viewer: Viewer, state: BenchmarkState,
     and its table download ask for the same key, so a download after a view is not computed
     again."""
     candidates = ctx.cached(("peer-candidates", viewer),
-                            lambda: peer_groups.load_candidates(ctx.db, viewer))
+                            lambda: load_candidates(ctx.db, viewer))
     return ctx.cached(("benchmark", viewer, state.to_query(), tuple(problems)),
                       lambda: build_benchmark(ctx.db, viewer, ctx.config, state, list(problems),
                                               candidates=candidates,
@@ -155,8 +157,8 @@ class BenchmarkView:
 
     state: BenchmarkState
     service: ServiceInfo | None = None
-    definition: peer_groups.PeerDefinition | None = None
-    group: peer_groups.PeerGroup | None = None
+    definition: PeerDefinition | None = None
+    group: PeerGroup | None = None
     period: PeriodRange | None = None
     period_label: str = ""
     years: list[int] = field(default_factory=list)
@@ -171,7 +173,7 @@ class BenchmarkView:
     hidden_members: int = 0       # members whose names the viewer may not see: counted only
 
 
-def group_members(db: Database, viewer: Viewer, group: peer_groups.PeerGroup,
+def group_members(db: Database, viewer: Viewer, group: PeerGroup,
                   limit: int = 500, directory=None) -> tuple[list[dict], int]:
     """Return the members the viewer may see by name (code, name, why each is in; at most
     `limit`, in the group's order: nearest first) and the number of the others, who are only
@@ -205,7 +207,7 @@ def _years(extent, fy_start: int) -> list[int]:
 
 def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
                     problems: list[str] | None = None,
-                    candidates: peer_groups.Candidates | None = None,
+                    candidates: Candidates | None = None,
                     metrics: list[str] | None = None, trend: bool = True,
                     tables=None) -> BenchmarkView:
     """Compute the Benchmark page for a state.
@@ -253,15 +255,15 @@ def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
         view.messages.append(f"{service.name} does not report {CATALOGUE[state.metric].name}"
                              f" among its headline measures; showing {CATALOGUE[metric].name}.")
     view.state = replace(state, service=service.code, fy=fy, metric=metric)
-    definition, _ = peer_groups.from_query(state.peers)
+    definition, _ = from_query(state.peers)
     view.definition = definition
-    view.group = peer_groups.build_group(db, viewer, config, service.code, definition,
+    view.group = build_group(db, viewer, config, service.code, definition,
                                          candidates=candidates, reveal=True)
     view.named_members, view.hidden_members = group_members(
         db, viewer, view.group,
         directory=candidates.directory if candidates is not None else None)
     view.messages += view.group.problems
-    view.has_neighbour_list = peer_groups.ACE_NEIGHBOURS in neighbour_sources(
+    view.has_neighbour_list = ACE_NEIGHBOURS in neighbour_sources(
         db, viewer, service.code)
     if not view.metrics:
         view.empty_message = f"{service.name} reports none of the headline measures."

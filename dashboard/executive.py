@@ -14,8 +14,9 @@ import math
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from . import peers as peer_groups
 from .benchmark import Comparison, compare
+from .benchmarking.definition import from_query
+from .benchmarking.selection import build_group, load_candidates
 from .benchmark_view import DEFAULT_PEERS, peers_from_link, shared_tables
 from .captions import Facts, headline_caption, peer_line
 from .catalogue import CATALOGUE
@@ -158,12 +159,12 @@ def build_executive(ctx, viewer, state: ExecutiveState, candidates=None,
     if codes:
         if candidates is None:
             candidates = ctx.cached(("peer-candidates", viewer),
-                                    lambda: peer_groups.load_candidates(db, viewer))
+                                    lambda: load_candidates(db, viewer))
         if tables is None:
             tables = shared_tables(ctx, viewer)
-        definition, _ = peer_groups.from_query(state.peers)
-        group = peer_groups.build_group(db, viewer, config, service.code, definition,
-                                        candidates=candidates)
+        definition, _ = from_query(state.peers)
+        group = build_group(db, viewer, config, service.code, definition,
+                            candidates=candidates)
         view.group_description = group.description
         view.group_size = len(group.members)
         view.messages += group.problems

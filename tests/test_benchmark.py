@@ -242,11 +242,11 @@ def test_rates_are_never_divided_again(imls_db, imls_source):
 def test_a_shared_value_table_gives_the_same_comparisons(imls_db, imls_source):
     """The page reads one table of every service's figures per sector and year and shares
     it; comparisons from it equal those read for the group alone, statistic for statistic."""
-    from dashboard import peers as peer_groups
+    from dashboard.benchmarking.selection import load_candidates
     from dashboard.benchmark_view import sector_codes, sector_table
 
     db, _ = imls_db
-    candidates = peer_groups.load_candidates(db, ANONYMOUS)
+    candidates = load_candidates(db, ANONYMOUS)
     table = sector_table(db, ANONYMOUS, "public", FY2017)
     assert set(COLUMNS) <= table.metrics and "pls_population_lsa" in sector_codes("public")
     own = "NY0778"
