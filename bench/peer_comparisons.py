@@ -65,10 +65,11 @@ def _summary(samples: list[float]) -> dict:
 
 def measure(url: str, repeat: int, seed: int = 17) -> dict:
     """Time the comparisons for `repeat` sampled services per group (run in a fresh process)."""
-    from dashboard.benchmark import compare
+    from dashboard.benchmarking.compare import compare
     from dashboard.benchmarking.definition import from_query
     from dashboard.benchmarking.selection import build_group, load_candidates
-    from dashboard.benchmark_view import BenchmarkState, build_benchmark, headline_metrics, sector_table
+    from dashboard.benchmarking.view import (BenchmarkState, build_benchmark, headline_metrics,
+                                             sector_table)
     from dashboard.periods import financial_year_range
     from dashboard.settings import load_config
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dash import Input, Output, State, callback_context, no_update
 
 from dashboard import context
+from dashboard.benchmarking.compare import NORMALISATIONS
 from dashboard.benchmarking.definition import (ACE_NEIGHBOURS, COMPUTED, MAX_MANUAL, MAX_NEIGHBOURS,
                                                QUANTILE_RANGE, SAME, PeerDefinition, SizeBand,
                                                from_query, to_query)
 from dashboard.benchmarking.saved import list_groups, load_group, save_group
-from dashboard.benchmark import NORMALISATIONS
-from dashboard.benchmark_view import parse_benchmark_state
+from dashboard.benchmarking.view import parse_benchmark_state
 from dashboard.state import SERVICE_CODE
 from layouts import ids
 

@@ -248,10 +248,10 @@ def cmd_benchmark(args) -> int:
 
 def _benchmark(db, args, fail) -> int:
     from .benchmarking.definition import SAME, PeerDefinition, from_command_line, to_query
+    from .benchmarking.export import (benchmark_csv, benchmark_filename, benchmark_json,
+                                      benchmark_report, benchmark_text, benchmark_xlsx)
     from .benchmarking.saved import list_groups, load_group
-    from .benchmark_export import (benchmark_csv, benchmark_filename, benchmark_json,
-                                   benchmark_text, benchmark_xlsx)
-    from .benchmark_view import BenchmarkState, benchmark_report, build_benchmark
+    from .benchmarking.view import BenchmarkState, build_benchmark
     from .catalogue import CATALOGUE
     from .periods import fy_label
     from .importing import close_codes, quoted_choices

@@ -14,10 +14,10 @@ import math
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from .benchmark import Comparison, compare
+from .benchmarking.compare import Comparison, compare
 from .benchmarking.definition import from_query
 from .benchmarking.selection import build_group, load_candidates
-from .benchmark_view import DEFAULT_PEERS, peers_from_link, shared_tables
+from .benchmarking.view import DEFAULT_PEERS, peers_from_link, shared_tables
 from .captions import Facts, headline_caption, peer_line
 from .catalogue import CATALOGUE
 from .compute import Kpi

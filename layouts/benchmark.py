@@ -7,12 +7,13 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import context
-from dashboard.benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
-from dashboard.benchmark_view import (BenchmarkView, cached_benchmark, comparison_text as _value,
-                                      league_rows, parse_benchmark_state, percentile_text)
+from dashboard.benchmarking.compare import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
 from dashboard.benchmarking.definition import ACE_NEIGHBOURS, COMPUTED, DEFAULT_DEFINITION, SAME
 from dashboard.benchmarking.describe import inline
 from dashboard.benchmarking.saved import list_groups
+from dashboard.benchmarking.view import (BenchmarkView, cached_benchmark,
+                                         comparison_text as _value, league_rows,
+                                         parse_benchmark_state, percentile_text)
 from dashboard.catalogue import CATALOGUE
 from dashboard.db.services import list_services
 from dashboard.figures import quartile_band

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from dashboard import context
 from dashboard.benchmarking.definition import from_query, to_query
-from dashboard.benchmark_view import DEFAULT_PEERS
+from dashboard.benchmarking.view import DEFAULT_PEERS
 from dashboard.db.services import list_services
 from dashboard.executive import (ExecutiveItem, ExecutiveView, cached_executive,
                                  parse_executive_state)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..db import Database
 from ..db.access import Viewer
+from ..db.services import service_directory
 from ..formatting import format_number
+from .compare import names_shown
 from .definition import ACE_NEIGHBOURS, COMPUTED, SAME, PeerDefinition, SizeBand, match_key
 
 if TYPE_CHECKING:
@@ -196,4 +199,24 @@ def member_reasons(viewer: Viewer, group: PeerGroup, cands: Candidates | None,
     return reasons
 
 
-__all__ = ["attribute_label", "describe", "inline", "member_reasons", "service_count"]
+def group_members(db: Database, viewer: Viewer, group: PeerGroup,
+                  limit: int = 500, directory=None) -> tuple[list[dict], int]:
+    """Return the members the viewer may see by name (code, name, why each is in; at most
+    `limit`, in the group's order: nearest first) and the number of the others, who are only
+    counted: listing them would tie anonymised figures to names."""
+    if directory is None:
+        directory = service_directory(db, viewer, group.members)
+    rows = directory.reindex(group.members)
+    rows = rows[rows["name"].notna()]  # services this viewer cannot see at all are left out
+    shown = names_shown(viewer, rows["source_code"].tolist(), rows["public"].tolist())
+    named, hidden = [], 0
+    for code, name, may_see in zip(rows.index.tolist(), rows["name"].tolist(), shown):
+        if not may_see:
+            hidden += 1
+        elif len(named) < limit:
+            named.append({"code": code, "name": name, "reason": group.reasons.get(code, "")})
+    return named, hidden
+
+
+__all__ = ["attribute_label", "describe", "group_members", "inline", "member_reasons",
+           "service_count"]

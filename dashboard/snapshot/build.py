@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
 
-from ..benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, denominator_text
-from ..benchmark_export import BENCHMARK_COLUMNS, benchmark_rows
-from ..benchmark_view import (axis_title, benchmark_report, cached_benchmark, comparison_text,
-                              parse_benchmark_state, percentile_text)
+from ..benchmarking.compare import NORMALISATION_LABELS, QUARTILE_METHOD, denominator_text
+from ..benchmarking.export import BENCHMARK_COLUMNS, benchmark_report, benchmark_rows
+from ..benchmarking.view import (axis_title, cached_benchmark, comparison_text,
+                                 parse_benchmark_state, percentile_text)
 from ..captions import Facts, caption_label, change_line, headline_caption, rank_clause
 from ..catalogue import CATALOGUE
 from ..db.services import data_as_of

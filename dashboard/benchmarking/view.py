@@ -12,22 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from .benchmark import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
-                        ValueTable, compare, names_shown, value_table)
-from .benchmarking.definition import (ACE_NEIGHBOURS, MAX_TEXT, PeerDefinition, from_query,
-                                      to_query)
-from .benchmarking.selection import Candidates, PeerGroup, build_group, load_candidates
-from .catalogue import CATALOGUE, Catalogue
-from .db import Database
-from .db.access import Viewer
-from .db.peers import neighbour_sources
-from .db.services import (ServiceInfo, data_extent, first_service_code, get_service,
-                          reported_metrics, service_directory)
-from .figures import quartile_band
-from .formatting import currency_symbol, format_number, format_value, unit_label
-from .periods import PeriodRange, financial_year_range, fy_label, fy_year
-from .state import SERVICE_CODE
-from .views import PAGE_ORDER, page_spec
+from ..catalogue import CATALOGUE, Catalogue
+from ..db import Database
+from ..db.access import Viewer
+from ..db.peers import neighbour_sources
+from ..db.services import (ServiceInfo, data_extent, first_service_code, get_service,
+                           reported_metrics)
+from ..figures import quartile_band
+from ..formatting import currency_symbol, format_number, format_value, unit_label
+from ..periods import PeriodRange, financial_year_range, fy_label, fy_year
+from ..state import SERVICE_CODE
+from ..views import PAGE_ORDER, page_spec
+from .compare import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
+                      ValueTable, compare, value_table)
+from .definition import ACE_NEIGHBOURS, MAX_TEXT, PeerDefinition, from_query, to_query
+from .describe import group_members
+from .selection import Candidates, PeerGroup, build_group, load_candidates
 
 TREND_YEARS = 5
 # The page's first peer group: services of the same sector in the same national return (a US
@@ -173,25 +173,6 @@ class BenchmarkView:
     hidden_members: int = 0       # members whose names the viewer may not see: counted only
 
 
-def group_members(db: Database, viewer: Viewer, group: PeerGroup,
-                  limit: int = 500, directory=None) -> tuple[list[dict], int]:
-    """Return the members the viewer may see by name (code, name, why each is in; at most
-    `limit`, in the group's order: nearest first) and the number of the others, who are only
-    counted: listing them would tie anonymised figures to names."""
-    if directory is None:
-        directory = service_directory(db, viewer, group.members)
-    rows = directory.reindex(group.members)
-    rows = rows[rows["name"].notna()]  # services this viewer cannot see at all are left out
-    shown = names_shown(viewer, rows["source_code"].tolist(), rows["public"].tolist())
-    named, hidden = [], 0
-    for code, name, may_see in zip(rows.index.tolist(), rows["name"].tolist(), shown):
-        if not may_see:
-            hidden += 1
-        elif len(named) < limit:
-            named.append({"code": code, "name": name, "reason": group.reasons.get(code, "")})
-    return named, hidden
-
-
 def _years(extent, fy_start: int) -> list[int]:
     """Return the financial years a service's figures cover, whole years only, newest first."""
     first, last = extent
@@ -258,7 +239,7 @@ def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
     definition, _ = from_query(state.peers)
     view.definition = definition
     view.group = build_group(db, viewer, config, service.code, definition,
-                                         candidates=candidates, reveal=True)
+                             candidates=candidates, reveal=True)
     view.named_members, view.hidden_members = group_members(
         db, viewer, view.group,
         directory=candidates.directory if candidates is not None else None)
@@ -286,22 +267,6 @@ def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
                            "q1": c.q1, "median": c.median, "q3": c.q3,
                            "withheld": c.withheld})
     return view
-
-
-def benchmark_report(view: BenchmarkView, comparisons: list[Comparison] | None = None):
-    """Return the view's league table (or the given comparisons) as a download's report."""
-    from .benchmark import denominator_text
-    from .benchmark_export import BenchmarkReport
-
-    service = view.service
-    text = denominator_text(view.state.per, service.sector, service.population_unit)
-    return BenchmarkReport(
-        service_code=service.code, service_name=service.name, period_label=view.period_label,
-        group_description=view.group.description if view.group else "",
-        group_query=view.state.peers,
-        normalisation=(f"{text} where a measure can be divided (rates and percentages as "
-                       "reported)") if text else "as reported",
-        comparisons=view.league if comparisons is None else comparisons)
 
 
 # --- the comparisons in words (page, snapshots) ------------------------------------------------

@@ -34,13 +34,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .catalogue import CATALOGUE, Catalogue
-from .db import Database
-from .db.access import Viewer
-from .db.peers import aggregate_services
-from .db.services import get_service, service_directory
-from .formatting import currency_symbol
-from .periods import PeriodRange
+from ..catalogue import CATALOGUE, Catalogue
+from ..db import Database
+from ..db.access import Viewer
+from ..db.peers import aggregate_services
+from ..db.services import get_service, service_directory
+from ..formatting import currency_symbol
+from ..periods import PeriodRange
 
 QUARTILE_METHOD = ("linear interpolation between closest ranks (as Excel's QUARTILE.INC; "
                    "numpy's 'linear' method)")
