@@ -171,21 +171,18 @@ def member_reasons(viewer: Viewer, group: PeerGroup, cands: Candidates | None,
         shown = {n: cands.frame[n].tolist() for n, v in defn.filters if v != (SAME,)}
         sources, public = cands.frame["source"].tolist(), cands.frame["public"].tolist()
         sectors = cands.frame["sector"].tolist()
-        may_see: dict[tuple[str, bool], bool] = {}
+        at = [cands.position[code] for code in members]
+        named = names_shown(viewer, [sources[i] for i in at], [public[i] for i in at])
         by_hand = set(defn.manual)
         label = _SOURCE_SHORT.get(defn.neighbour_source, f"{defn.neighbour_source} list")
         on = ", ".join(attribute_label(n) for n in group.compared_on)
-        for code in members:
-            i = cands.position[code]
-            pair = (str(sources[i]), bool(public[i]))
-            if pair not in may_see:
-                may_see[pair] = viewer.may_see_names(*pair)
+        for code, i, may_see in zip(members, at, named):
             parts: list[str] = []
             if code in group.ranks:
                 parts.append(f"neighbour {group.ranks[code]} on the {label}")
             if code in group.distances:
                 parts.append(f"distance {group.distances[code]:.2f} on {on}")
-            if may_see[pair]:
+            if may_see:
                 parts += common + [f"{attribute_label(n)} {column[i]}"
                                    for n, column in shown.items()]
             elif common or shown:
