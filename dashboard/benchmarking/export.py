@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from ..formatting import plural
 from ..importing.template import MEDIA_TYPES, csv_bytes, neutralise, xlsx_text
 from .compare import QUARTILE_METHOD, Comparison, denominator_text
+from .definition import number_text
 from .describe import inline
 
 if TYPE_CHECKING:
@@ -113,9 +114,7 @@ def benchmark_rows(report: BenchmarkReport) -> list[dict[str, Any]]:
 def _number_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float):
-        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)
+    return number_text(value) if isinstance(value, float) else str(value)
 
 
 def benchmark_csv(report: BenchmarkReport) -> bytes:
