@@ -23,8 +23,8 @@ from ..formatting import currency_symbol, format_number, format_value, unit_labe
 from ..periods import PeriodRange, financial_year_range, fy_label, fy_year
 from ..state import SERVICE_CODE
 from ..views import PAGE_ORDER, page_spec
-from .compare import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
-                      ValueTable, compare, value_table)
+from .compare import (NORMALISATIONS, Comparison, ValueTable, compare, denominator_measures,
+                      value_table)
 from .definition import ACE_NEIGHBOURS, MAX_TEXT, PeerDefinition, from_query, to_query
 from .describe import group_members
 from .selection import Candidates, PeerGroup, build_group, load_candidates
@@ -118,8 +118,7 @@ def sector_codes(sector: str, catalogue: Catalogue = CATALOGUE) -> list[str]:
     """Return the stored measures behind a sector's headline measures and denominators: what
     one shared value table per sector and year holds."""
     wanted = headline_metrics(sector, {m.code: set() for m in catalogue.all()}, catalogue)
-    wanted += [STAFF_DENOMINATOR.get(sector, "staff_total_wte"),
-               SPEND_DENOMINATOR.get(sector, "exp_total")]
+    wanted += denominator_measures(sector).values()
     return catalogue.stored_codes_for([c for c in dict.fromkeys(wanted) if c in catalogue])
 
 
