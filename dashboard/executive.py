@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 from .benchmarking.compare import Comparison, compare
 from .benchmarking.definition import from_query
-from .benchmarking.selection import build_group, load_candidates
-from .benchmarking.view import DEFAULT_PEERS, peers_from_link, shared_tables
+from .benchmarking.selection import build_group
+from .benchmarking.view import DEFAULT_PEERS, peers_from_link, shared_candidates, shared_tables
 from .captions import Facts, headline_caption, peer_line
 from .catalogue import CATALOGUE
 from .compute import Kpi
@@ -158,8 +158,7 @@ def build_executive(ctx, viewer, state: ExecutiveState, candidates=None,
     comparisons: dict[str, Comparison] = {}
     if codes:
         if candidates is None:
-            candidates = ctx.cached(("peer-candidates", viewer),
-                                    lambda: load_candidates(db, viewer))
+            candidates = shared_candidates(ctx, viewer)
         if tables is None:
             tables = shared_tables(ctx, viewer)
         definition, _ = from_query(state.peers)

@@ -137,13 +137,18 @@ def shared_tables(ctx, viewer):
     return tables
 
 
+def shared_candidates(ctx, viewer: Viewer) -> Candidates:
+    """Return every service peers may be chosen from, read once and shared by every worker
+    through the app's cache (the Benchmark page and the executive summary use the same)."""
+    return ctx.cached(("peer-candidates", viewer), lambda: load_candidates(ctx.db, viewer))
+
+
 def cached_benchmark(ctx, viewer: Viewer, state: BenchmarkState,
                      problems: list[str] | tuple[str, ...] = ()) -> "BenchmarkView":
     """Return the Benchmark page's data for a state through the app's shared cache: the page
     and its table download ask for the same key, so a download after a view is not computed
     again."""
-    candidates = ctx.cached(("peer-candidates", viewer),
-                            lambda: load_candidates(ctx.db, viewer))
+    candidates = shared_candidates(ctx, viewer)
     return ctx.cached(("benchmark", viewer, state.to_query(), tuple(problems)),
                       lambda: build_benchmark(ctx.db, viewer, ctx.config, state, list(problems),
                                               candidates=candidates,
@@ -239,9 +244,9 @@ def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
     view.definition = definition
     view.group = build_group(db, viewer, config, service.code, definition,
                              candidates=candidates, reveal=True)
-    view.named_members, view.hidden_members = group_members(
-        db, viewer, view.group,
-        directory=candidates.directory if candidates is not None else None)
+    directory = candidates.directory if candidates is not None else None
+    view.named_members, view.hidden_members = group_members(db, viewer, view.group,
+                                                            directory=directory)
     view.messages += view.group.problems
     view.has_neighbour_list = ACE_NEIGHBOURS in neighbour_sources(
         db, viewer, service.code)
@@ -249,7 +254,6 @@ def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
         view.empty_message = f"{service.name} reports none of the headline measures."
         return view
     members = view.group.members
-    directory = candidates.directory if candidates is not None else None
 
     def comparisons(codes: list[str], period: PeriodRange, with_peers: bool) -> list:
         table = tables(service.sector, period) if tables is not None else None
