@@ -14,7 +14,7 @@ from dashboard.benchmarking.compare import NORMALISATIONS
 from dashboard.benchmarking.definition import (ACE_NEIGHBOURS, COMPUTED, MAX_MANUAL, MAX_NEIGHBOURS,
                                                QUANTILE_RANGE, SAME, PeerDefinition, SizeBand,
                                                from_query, to_query)
-from dashboard.benchmarking.saved import list_groups, load_group, save_group
+from dashboard.benchmarking.saved import MAX_NAME, list_groups, load_group, save_group
 from dashboard.benchmarking.view import parse_benchmark_state
 from dashboard.state import SERVICE_CODE
 from layouts import ids
@@ -77,7 +77,7 @@ def navigate(service, fy, metric, per, same, size, neighbours, source, manual, s
     if trigger == ids.BENCH_SAVED:
         if not isinstance(saved, str):
             return no_update
-        group = load_group(context.current().db, context.current_viewer(), saved[:80])
+        group = load_group(context.current().db, context.current_viewer(), saved[:MAX_NAME])
         if group is None:
             return no_update
         query["peers"] = to_query(group.definition)

@@ -10,7 +10,7 @@ from dashboard import context
 from dashboard.benchmarking.compare import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
 from dashboard.benchmarking.definition import ACE_NEIGHBOURS, COMPUTED, DEFAULT_DEFINITION, SAME
 from dashboard.benchmarking.describe import inline
-from dashboard.benchmarking.saved import list_groups
+from dashboard.benchmarking.saved import MAX_NAME, list_groups
 from dashboard.benchmarking.view import (BenchmarkView, cached_benchmark,
                                          comparison_text as _value, league_rows,
                                          parse_benchmark_state, percentile_text)
@@ -120,7 +120,7 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
                     placeholder="Load a saved group", clearable=True),
                 dbc.InputGroup([
                     dbc.Input(id=ids.BENCH_SAVE_NAME, placeholder="Name this group",
-                              maxLength=80),
+                              maxLength=MAX_NAME),
                     dbc.Button("Save", id=ids.BENCH_SAVE, color="outline-primary"),
                 ], size="sm", className="mt-2"),
                 html.Div(id=ids.BENCH_SAVE_MESSAGE, className="small mt-1"),
