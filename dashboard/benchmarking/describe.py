@@ -1,9 +1,10 @@
-"""Say a peer group in words: its description, and why each member is in it.
+"""Say a peer group in words: its description, its member list and why each member is in it.
 
 Sensitivity: a group holds service codes only. Reasons (why each peer is in) can reveal the
 attribute values that single a peer out, so `build_group` asks for them only with
 `reveal=True`, and even then `member_reasons` gives a generic reason for peers whose names the
-viewer may not see. The comparisons (dashboard.benchmarking.compare) anonymise what they show.
+viewer may not see; `group_members` lists only the members the viewer may see by name and
+counts the others. The comparisons (dashboard.benchmarking.compare) anonymise what they show.
 """
 
 from __future__ import annotations
