@@ -65,9 +65,11 @@ def _summary(samples: list[float]) -> dict:
 
 def measure(url: str, repeat: int, seed: int = 17) -> dict:
     """Time the comparisons for `repeat` sampled services per group (run in a fresh process)."""
-    from dashboard import peers as peer_groups
-    from dashboard.benchmark import compare
-    from dashboard.benchmark_view import BenchmarkState, build_benchmark, headline_metrics, sector_table
+    from dashboard.benchmarking.compare import compare
+    from dashboard.benchmarking.definition import from_query
+    from dashboard.benchmarking.selection import build_group, load_candidates
+    from dashboard.benchmarking.view import (BenchmarkState, build_benchmark, headline_metrics,
+                                             sector_table)
     from dashboard.periods import financial_year_range
     from dashboard.settings import load_config
 
@@ -75,7 +77,7 @@ def measure(url: str, repeat: int, seed: int = 17) -> dict:
     config = load_config({"DATABASE_URL": url})
     viewer = ANONYMOUS
     start = time.perf_counter()
-    candidates = peer_groups.load_candidates(db, viewer)
+    candidates = load_candidates(db, viewer)
     load_ms = _ms(start)
     codes = [c for c in candidates.codes.tolist()]
     rng = random.Random(seed)
@@ -95,7 +97,7 @@ def measure(url: str, repeat: int, seed: int = 17) -> dict:
     period = financial_year_range(2016, 7)
     tables("public", period)  # the first view of a sector and year reads its table
     for label, text in GROUPS.items():
-        definition, _ = peer_groups.from_query(text)
+        definition, _ = from_query(text)
         one, league, page, sizes, cold = [], [], [], [], []
         for code in sample:
             service = get_service(db, viewer, code)
@@ -104,14 +106,14 @@ def measure(url: str, repeat: int, seed: int = 17) -> dict:
                 continue
             directory = candidates.directory
             start = time.perf_counter()
-            group = peer_groups.build_group(db, viewer, config, code, definition,
-                                            candidates=candidates)
+            group = build_group(db, viewer, config, code, definition,
+                                candidates=candidates)
             compare(db, viewer, config, code, group.members, [metrics[0]], period,
                     group_key=text, table=tables(service.sector, period), directory=directory)
             one.append(_ms(start))
             start = time.perf_counter()
-            group = peer_groups.build_group(db, viewer, config, code, definition,
-                                            candidates=candidates)
+            group = build_group(db, viewer, config, code, definition,
+                                candidates=candidates)
             compare(db, viewer, config, code, group.members, metrics, period,
                     group_key=text, with_peers=False, table=tables(service.sector, period),
                     directory=directory)

@@ -1,26 +1,31 @@
 """Wire the Benchmark page: controls become a new URL state; saved peer groups.
 
 Every control is untrusted input: values are checked here (codes, numbers, choices) and the
-resulting peer definition is validated by dashboard.peers before it reaches the URL.
+resulting peer definition is validated by dashboard.benchmarking.definition before it reaches
+the URL.
 """
 
 from __future__ import annotations
 
 from dash import Input, Output, State, callback_context, no_update
 
-from dashboard import context, peers
-from dashboard.benchmark import NORMALISATIONS
-from dashboard.benchmark_view import parse_benchmark_state
+from dashboard import context
+from dashboard.benchmarking.compare import NORMALISATIONS
+from dashboard.benchmarking.definition import (ACE_NEIGHBOURS, COMPUTED, MAX_MANUAL, MAX_NEIGHBOURS,
+                                               QUANTILE_RANGE, SAME, PeerDefinition, SizeBand,
+                                               from_query, to_query)
+from dashboard.benchmarking.saved import MAX_NAME, list_groups, load_group, save_group
+from dashboard.benchmarking.view import parse_benchmark_state
 from dashboard.state import SERVICE_CODE
 from layouts import ids
 
 SAME_NAMES = ("source", "org_type", "region", "state", "locale")
-SIZES = {f"q{n}": n for n in range(peers.QUANTILE_RANGE[0], peers.QUANTILE_RANGE[1] + 1)}
+SIZES = {f"q{n}": n for n in range(QUANTILE_RANGE[0], QUANTILE_RANGE[1] + 1)}
 CUSTOM = "custom"  # the size control's value for population bounds set in the link
 
 
-def definition_from_controls(current: peers.PeerDefinition, same, size, neighbours, source,
-                             manual) -> peers.PeerDefinition:
+def definition_from_controls(current: PeerDefinition, same, size, neighbours, source,
+                             manual) -> PeerDefinition:
     """Change the current peer definition by the controls' (untrusted) values; raise
     ValueError.
 
@@ -32,7 +37,7 @@ def definition_from_controls(current: peers.PeerDefinition, same, size, neighbou
     same = [n for n in (same or []) if isinstance(n, str) and n in SAME_NAMES] \
         if isinstance(same, list) else []
     if isinstance(size, str) and size in SIZES:
-        band = peers.SizeBand.quantile(SIZES[size])
+        band = SizeBand.quantile(SIZES[size])
     elif size == CUSTOM and current.size is not None and current.size.quantiles is None:
         band = current.size
     else:
@@ -40,23 +45,23 @@ def definition_from_controls(current: peers.PeerDefinition, same, size, neighbou
     k = None
     if neighbours not in (None, ""):
         if isinstance(neighbours, bool) or not isinstance(neighbours, (int, float)) or \
-                neighbours != int(neighbours) or not 1 <= neighbours <= peers.MAX_NEIGHBOURS:
+                neighbours != int(neighbours) or not 1 <= neighbours <= MAX_NEIGHBOURS:
             raise ValueError(f"the number of neighbours must be a whole number from 1 to "
-                             f"{peers.MAX_NEIGHBOURS}")
+                             f"{MAX_NEIGHBOURS}")
         k = int(neighbours)
-    nn_source = source if source in (peers.COMPUTED, peers.ACE_NEIGHBOURS) else peers.COMPUTED
+    nn_source = source if source in (COMPUTED, ACE_NEIGHBOURS) else COMPUTED
     codes = tuple(dict.fromkeys(c for c in (manual or []) if isinstance(c, str) and
                                 SERVICE_CODE.fullmatch(c))) if isinstance(manual, list) else ()
-    kept = [(n, v) for n, v in current.filters if not (n in SAME_NAMES and v == (peers.SAME,))]
-    ticked = [(n, (peers.SAME,)) for n in sorted(same) if n not in dict(kept)]
+    kept = [(n, v) for n, v in current.filters if not (n in SAME_NAMES and v == (SAME,))]
+    ticked = [(n, (SAME,)) for n in sorted(same) if n not in dict(kept)]
     sector = current.sector
     if sector is None and not any(n == "sector" for n, _ in kept) and not codes:
-        sector = peers.SAME  # a group of chosen services only, widened by a control
-    return peers.PeerDefinition(sector=sector, filters=tuple(kept + ticked), size=band,
-                                neighbours=k, neighbour_source=nn_source,
-                                neighbour_attributes=current.neighbour_attributes,
-                                neighbour_scale=current.neighbour_scale,
-                                manual=codes[:peers.MAX_MANUAL])
+        sector = SAME  # a group of chosen services only, widened by a control
+    return PeerDefinition(sector=sector, filters=tuple(kept + ticked), size=band,
+                          neighbours=k, neighbour_source=nn_source,
+                          neighbour_attributes=current.neighbour_attributes,
+                          neighbour_scale=current.neighbour_scale,
+                          manual=codes[:MAX_MANUAL])
 
 
 def navigate(service, fy, metric, per, same, size, neighbours, source, manual, saved,
@@ -72,16 +77,16 @@ def navigate(service, fy, metric, per, same, size, neighbours, source, manual, s
     if trigger == ids.BENCH_SAVED:
         if not isinstance(saved, str):
             return no_update
-        group = peers.load_group(context.current().db, context.current_viewer(), saved[:80])
+        group = load_group(context.current().db, context.current_viewer(), saved[:MAX_NAME])
         if group is None:
             return no_update
-        query["peers"] = peers.to_query(group.definition)
+        query["peers"] = to_query(group.definition)
     elif trigger in (ids.BENCH_SERVICE, ids.BENCH_FY, ids.BENCH_METRIC, ids.BENCH_PER):
         query["peers"] = current_peers if isinstance(current_peers, str) else ""
     else:
-        current, _ = peers.from_query(current_peers if isinstance(current_peers, str) else "")
+        current, _ = from_query(current_peers if isinstance(current_peers, str) else "")
         try:
-            query["peers"] = peers.to_query(
+            query["peers"] = to_query(
                 definition_from_controls(current, same, size, neighbours, source, manual))
         except ValueError:
             return no_update
@@ -97,16 +102,16 @@ def save(n_clicks, name, current_peers):
         return no_update, no_update
     if not isinstance(current_peers, str) or not current_peers.strip():
         return "This group cannot be saved: it has no definition.", no_update
-    definition, problems = peers.from_query(current_peers)
+    definition, problems = from_query(current_peers)
     if problems:
         return "This group cannot be saved: " + "; ".join(problems), no_update
     ctx = context.current()
     try:
-        peers.save_group(ctx.db, context.current_viewer(), name if isinstance(name, str)
-                         else "", definition, created_by="web")
+        save_group(ctx.db, context.current_viewer(), name if isinstance(name, str)
+                   else "", definition, created_by="web")
     except ValueError as exc:
         return str(exc), no_update
-    groups = peers.list_groups(ctx.db, context.current_viewer())
+    groups = list_groups(ctx.db, context.current_viewer())
     return f"Saved as {name.strip()!r}.", [{"label": g.name, "value": g.name} for g in groups]
 
 

@@ -11,9 +11,9 @@ import logging
 from flask import Response, request
 
 from dashboard import context
-from dashboard.benchmark_export import (BENCHMARK_FORMATS, benchmark_csv, benchmark_filename,
-                                        benchmark_xlsx)
-from dashboard.benchmark_view import benchmark_report, cached_benchmark, parse_benchmark_state
+from dashboard.benchmarking.export import (BENCHMARK_FORMATS, benchmark_csv, benchmark_filename,
+                                           benchmark_report, benchmark_xlsx)
+from dashboard.benchmarking.view import cached_benchmark, parse_benchmark_state
 from dashboard.db.models import SECTORS
 from dashboard.db.services import get_service
 from dashboard.exporting import ExportError, export_data

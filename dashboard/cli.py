@@ -247,10 +247,11 @@ def cmd_benchmark(args) -> int:
 
 
 def _benchmark(db, args, fail) -> int:
-    from . import peers
-    from .benchmark_export import (benchmark_csv, benchmark_filename, benchmark_json,
-                                   benchmark_text, benchmark_xlsx)
-    from .benchmark_view import BenchmarkState, benchmark_report, build_benchmark
+    from .benchmarking.definition import SAME, PeerDefinition, from_command_line, to_query
+    from .benchmarking.export import (benchmark_csv, benchmark_filename, benchmark_json,
+                                      benchmark_report, benchmark_text, benchmark_xlsx)
+    from .benchmarking.saved import list_groups, load_group
+    from .benchmarking.view import BenchmarkState, build_benchmark
     from .catalogue import CATALOGUE
     from .periods import fy_label
     from .importing import close_codes, quoted_choices
@@ -282,24 +283,23 @@ def _benchmark(db, args, fail) -> int:
                         "catalogue lists them)")
         metrics = resolved
     if args.peer_group is not None:
-        saved = peers.load_group(db, ANONYMOUS, args.peer_group)
+        saved = load_group(db, ANONYMOUS, args.peer_group)
         if saved is None:
-            names = ", ".join(g.name for g in peers.list_groups(db, ANONYMOUS)) or "none yet"
+            names = ", ".join(g.name for g in list_groups(db, ANONYMOUS)) or "none yet"
             return fail(f"there is no saved peer group {args.peer_group!r} (saved: {names})", 1)
         definition = saved.definition
     elif args.neighbours is not None:
         try:
             # Nearest within the service's own national return: a US library is not an
             # English authority's neighbour, however close their populations.
-            definition = peers.PeerDefinition(sector=peers.SAME,
-                                              filters=(("source", (peers.SAME,)),),
-                                              neighbours=args.neighbours,
-                                              neighbour_source=args.neighbour_source)
+            definition = PeerDefinition(sector=SAME, filters=(("source", (SAME,)),),
+                                        neighbours=args.neighbours,
+                                        neighbour_source=args.neighbour_source)
         except ValueError as exc:
             return fail(str(exc))
     else:
         try:
-            definition = peers.from_command_line(args.peers)
+            definition = from_command_line(args.peers)
         except ValueError as exc:
             return fail(f"--peers: {exc}")
     fy_start = config.fy_start_for(service)
@@ -310,7 +310,7 @@ def _benchmark(db, args, fail) -> int:
             fy = parse_financial_year(period, fy_start)
         except ValueError as exc:
             return fail(str(exc))
-    state = BenchmarkState(service=service.code, fy=fy, peers=peers.to_query(definition),
+    state = BenchmarkState(service=service.code, fy=fy, peers=to_query(definition),
                            per=args.per)
     view = build_benchmark(db, ANONYMOUS, config, state, metrics=metrics, trend=False)
     if view.empty_message:

@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from . import peers as peer_groups
-from .benchmark import Comparison, compare
-from .benchmark_view import DEFAULT_PEERS, peers_from_link, shared_tables
+from .benchmarking.compare import Comparison, compare
+from .benchmarking.definition import from_query
+from .benchmarking.selection import build_group
+from .benchmarking.view import DEFAULT_PEERS, peers_from_link, shared_candidates, shared_tables
 from .captions import Facts, headline_caption, peer_line
 from .catalogue import CATALOGUE
 from .compute import Kpi
@@ -157,13 +158,12 @@ def build_executive(ctx, viewer, state: ExecutiveState, candidates=None,
     comparisons: dict[str, Comparison] = {}
     if codes:
         if candidates is None:
-            candidates = ctx.cached(("peer-candidates", viewer),
-                                    lambda: peer_groups.load_candidates(db, viewer))
+            candidates = shared_candidates(ctx, viewer)
         if tables is None:
             tables = shared_tables(ctx, viewer)
-        definition, _ = peer_groups.from_query(state.peers)
-        group = peer_groups.build_group(db, viewer, config, service.code, definition,
-                                        candidates=candidates)
+        definition, _ = from_query(state.peers)
+        group = build_group(db, viewer, config, service.code, definition,
+                            candidates=candidates)
         view.group_description = group.description
         view.group_size = len(group.members)
         view.messages += group.problems

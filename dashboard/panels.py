@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .benchmark_export import BENCHMARK_COLUMNS, benchmark_rows
-from .benchmark_view import axis_title, benchmark_report, comparison_text
+from .benchmarking.export import BENCHMARK_COLUMNS, benchmark_report, benchmark_rows
+from .benchmarking.view import axis_title, comparison_text
 from .catalogue import CATALOGUE
 from .executive import ExecutiveView
 from .figures.benchmarking import (make_distribution_figure, make_league_figure,

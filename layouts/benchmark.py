@@ -6,10 +6,14 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, peers
-from dashboard.benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
-from dashboard.benchmark_view import (BenchmarkView, cached_benchmark, comparison_text as _value,
-                                      league_rows, parse_benchmark_state, percentile_text)
+from dashboard import context
+from dashboard.benchmarking.compare import NORMALISATION_LABELS, QUARTILE_METHOD, Comparison
+from dashboard.benchmarking.definition import ACE_NEIGHBOURS, COMPUTED, DEFAULT_DEFINITION, SAME
+from dashboard.benchmarking.describe import inline
+from dashboard.benchmarking.saved import MAX_NAME, list_groups
+from dashboard.benchmarking.view import (BenchmarkView, cached_benchmark,
+                                         comparison_text as _value, league_rows,
+                                         parse_benchmark_state, percentile_text)
 from dashboard.catalogue import CATALOGUE
 from dashboard.db.services import list_services
 from dashboard.describe import table_markdown
@@ -47,8 +51,8 @@ def _has(service, name: str) -> bool:
 def peer_controls(view: BenchmarkView) -> dbc.Card:
     """Return the controls that define the peer group, set from the current definition."""
     service = view.service
-    definition = view.definition or peers.DEFAULT_DEFINITION
-    same = {name for name, values in definition.filters if values == (peers.SAME,)}
+    definition = view.definition or DEFAULT_DEFINITION
+    same = {name for name, values in definition.filters if values == (SAME,)}
     # Offer "same as mine" only for attributes this service has (an English authority has
     # no US state or locale); a tick on an attribute it lacks would leave no peers.
     options = [(name, label) for name, label in
@@ -71,13 +75,13 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
         text = f"{low}–{high}" if low and high else (f"{low} or more" if low
                                                       else f"under {high}")
         size_options.append({"label": f"Population {text}", "value": size_value})
-    neighbour_sources = [{"label": "Most similar population", "value": peers.COMPUTED}]
+    neighbour_sources = [{"label": "Most similar population", "value": COMPUTED}]
     if view.has_neighbour_list:
         neighbour_sources.append({"label": "ACE statistical neighbours",
-                                  "value": peers.ACE_NEIGHBOURS})
+                                  "value": ACE_NEIGHBOURS})
     services = list_services(context.current().db, context.current_viewer(),
                                      sector=service.sector) if service else []
-    saved = peers.list_groups(context.current().db, context.current_viewer())
+    saved = list_groups(context.current().db, context.current_viewer())
     return dbc.Card(dbc.CardBody([
         html.H2("Compare with", className="h6 mb-2"),
         dbc.Row([
@@ -101,7 +105,7 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
                                value=definition.neighbour_source
                                if definition.neighbour_source in {o["value"] for o in
                                                                   neighbour_sources}
-                               else peers.COMPUTED, options=neighbour_sources),
+                               else COMPUTED, options=neighbour_sources),
             ], md=4),
             dbc.Col([
                 dbc.Label("Add services by hand", html_for=ids.BENCH_MANUAL,
@@ -117,7 +121,7 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
                     placeholder="Load a saved group", clearable=True),
                 dbc.InputGroup([
                     dbc.Input(id=ids.BENCH_SAVE_NAME, placeholder="Name this group",
-                              maxLength=80),
+                              maxLength=MAX_NAME),
                     dbc.Button("Save", id=ids.BENCH_SAVE, color="outline-primary"),
                 ], size="sm", className="mt-2"),
                 html.Div(id=ids.BENCH_SAVE_MESSAGE, className="small mt-1"),
@@ -217,7 +221,7 @@ def body(view: BenchmarkView) -> list:
     service, group, c = view.service, view.group, view.focus
     children.append(html.Div([
         html.H1(f"Benchmark: {view.period_label}", className="page-title"),
-        html.P(f"{service.name} compared with {peers.inline(group.description)}.",
+        html.P(f"{service.name} compared with {inline(group.description)}.",
                className="page-subtitle",
                id="bench-group"),
         members(view),

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, peers
-from dashboard.benchmark_view import DEFAULT_PEERS
+from dashboard import context
+from dashboard.benchmarking.definition import from_query, to_query
+from dashboard.benchmarking.view import DEFAULT_PEERS
 from dashboard.db.services import list_services
 from dashboard.executive import (ExecutiveItem, ExecutiveView, cached_executive,
                                  parse_executive_state)
@@ -20,7 +21,7 @@ from .components import (ARROWS, empty_state, month_dropdown_options, navbar, se
                          service_picker, snapshot_panel_card)
 from .toolbar import toolbar
 
-PEER_CHOICES = (  # (label, link form); each is validated by dashboard.peers when read
+PEER_CHOICES = (  # (label, link form); each is validated by from_query when read
     ("Same national return, similar size (same fifth)", DEFAULT_PEERS),
     ("Same national return, same type of organisation", "sector:=;source:=;org_type:="),
     ("Same national return, same region", "sector:=;source:=;region:="),
@@ -33,8 +34,8 @@ def peer_options(current: str) -> list[dict]:
     """Return the similar-services choices, with the current group if it is another one."""
     options = []
     for label, text in PEER_CHOICES:
-        definition, _ = peers.from_query(text)
-        options.append({"label": label, "value": peers.to_query(definition)})
+        definition, _ = from_query(text)
+        options.append({"label": label, "value": to_query(definition)})
     if current not in {o["value"] for o in options}:
         options.append({"label": "The group in the link (see the Benchmark page)",
                         "value": current})

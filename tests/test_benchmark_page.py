@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 
 from conftest import app_client, make_demo_app
 from dashboard import cli
-from dashboard.benchmark import QUARTILE_METHOD
-from dashboard.benchmark_export import BENCHMARK_COLUMNS, CONTEXT_COLUMNS
-from dashboard.benchmark_view import DEFAULT_PEERS, parse_benchmark_state
+from dashboard.benchmarking.compare import QUARTILE_METHOD
+from dashboard.benchmarking.export import BENCHMARK_COLUMNS, CONTEXT_COLUMNS
+from dashboard.benchmarking.view import DEFAULT_PEERS, parse_benchmark_state
 from dashboard.db import Database
 from dashboard.db.access import ANONYMOUS
 from dashboard.db.peers import aggregate_services
@@ -493,7 +493,7 @@ def test_same_as_mine_offers_only_attributes_the_service_has(tmp_path):
 
 
 def test_percentiles_never_round_to_the_ends():
-    from dashboard.benchmark_view import percentile_text
+    from dashboard.benchmarking.view import percentile_text
 
     assert [percentile_text(v) for v in (None, 0.0, 0.2, 37.4, 62.5, 99.8, 100.0)] == \
         ["–", "0", "0.2", "37", "62", "99.8", "100"]

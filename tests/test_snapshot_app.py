@@ -266,7 +266,7 @@ def test_the_view_already_shown_is_not_reloaded(client, demo_app):
 
 
 def test_a_peer_group_link_with_nothing_usable_falls_back_to_similar_services(demo_ctx):
-    from dashboard.benchmark_view import DEFAULT_PEERS
+    from dashboard.benchmarking.view import DEFAULT_PEERS
     from dashboard.executive import parse_executive_state
 
     state = parse_executive_state({"service": "DEMO001", "peers": "junk"})

@@ -184,7 +184,8 @@ class ServiceNeighbour(Base):
 
 
 class PeerGroupRecord(Base):
-    """A saved, named peer-group definition (the JSON of dashboard.peers.to_json)."""
+    """A saved, named peer-group definition (the JSON of
+    dashboard.benchmarking.definition.to_json)."""
 
     __tablename__ = "peer_group"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from ..benchmark import NORMALISATION_LABELS, QUARTILE_METHOD, denominator_text
-from ..benchmark_view import (cached_benchmark, comparison_text, parse_benchmark_state,
-                              percentile_text)
+from ..benchmarking.compare import NORMALISATION_LABELS, QUARTILE_METHOD, denominator_text
+from ..benchmarking.view import (cached_benchmark, comparison_text, parse_benchmark_state,
+                                 percentile_text)
 from ..captions import Facts, caption_label, change_line, headline_caption, rank_clause
 from ..catalogue import CATALOGUE
 from ..db.services import data_as_of

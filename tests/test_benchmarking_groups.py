@@ -22,15 +22,19 @@ from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import inspect, text
 
-from dashboard import peers
+from dashboard.benchmarking.definition import (ACE_NEIGHBOURS, COMPUTED, DEFAULT_DEFINITION, SAME,
+                                               SCALES, PeerDefinition, SizeBand, from_json,
+                                               from_query, to_json, to_query)
+from dashboard.benchmarking.describe import describe
+from dashboard.benchmarking.saved import (PeerGroupError, delete_group, list_groups, load_group,
+                                          save_group)
+from dashboard.benchmarking.selection import band_of, build_group, load_candidates, size_bands
 from dashboard.db import Database
 from dashboard.db.access import ANONYMOUS, Viewer
 from dashboard.db.models import (SECTORS, Base, DataSource, ImportBatch, PeerGroupRecord, Service,
                                  ServiceNeighbour)
 from dashboard.db.peers import (PEER_CANDIDATE_COLUMNS, latest_year_values, neighbour_sources,
                                 peer_candidates, stored_neighbours)
-from dashboard.peers import (ACE_NEIGHBOURS, DEFAULT_DEFINITION, SAME, PeerDefinition,
-                             PeerGroupError, SizeBand)
 from dashboard.settings import load_config
 
 V = ANONYMOUS
@@ -100,9 +104,9 @@ def peer_db(empty_db):
 def build(db, own, defn, viewer=V, **kwargs):
     """Build a group from a definition or its URL text (which must read without problems)."""
     if isinstance(defn, str):
-        defn, problems = peers.from_query(defn)
+        defn, problems = from_query(defn)
         assert problems == []
-    return peers.build_group(db, viewer, CONFIG, own, defn, **kwargs)
+    return build_group(db, viewer, CONFIG, own, defn, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +204,7 @@ def test_services_chosen_by_hand_alone_are_the_whole_group(peer_db):
     group = build(peer_db, "N01", defn)
     assert group.members == ["N04", "P01", "N02"]
     assert group.description == "3 services chosen by hand: 3 services"
-    assert peers.from_query(peers.to_query(defn)) == (defn, [])
+    assert from_query(to_query(defn)) == (defn, [])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,14 +214,14 @@ def test_services_chosen_by_hand_alone_are_the_whole_group(peer_db):
 
 def test_size_bands_edges():
     values = [1000, 2000, 3000, 4000, 5000, 6000, 8000, None, float("nan")]
-    assert peers.size_bands(values, 2) == [(1000, 4000), (4000, 8000)]
-    assert peers.size_bands(values, 3) == [(1000, 3000), (3000, 5000), (5000, 8000)]
-    assert peers.size_bands(values, 4) == [(1000, 2500), (2500, 4000), (4000, 5500),
-                                           (5500, 8000)]
-    assert peers.size_bands([], 5) == []
-    bands = peers.size_bands(values, 3)
-    assert [peers.band_of(v, bands) for v in (1000, 2999, 3000, 8000, 9000)] == [0, 0, 1, 2,
-                                                                                  None]
+    assert size_bands(values, 2) == [(1000, 4000), (4000, 8000)]
+    assert size_bands(values, 3) == [(1000, 3000), (3000, 5000), (5000, 8000)]
+    assert size_bands(values, 4) == [(1000, 2500), (2500, 4000), (4000, 5500),
+                                     (5500, 8000)]
+    assert size_bands([], 5) == []
+    bands = size_bands(values, 3)
+    assert [band_of(v, bands) for v in (1000, 2999, 3000, 8000, 9000)] == [0, 0, 1, 2,
+                                                                           None]
 
 
 def test_explicit_size_band(peer_db):
@@ -305,17 +309,17 @@ def test_stored_neighbours_intersected_with_filters(peer_db):
 
 
 def test_candidates_are_reused(peer_db):
-    cands = peers.load_candidates(peer_db, V)
+    cands = load_candidates(peer_db, V)
     for own, text in (("N01", "org_type:=;region:="), ("P01", "sector:=;nn:2"),
                       ("N03", "sector:nhs;size:q3")):
-        defn, _ = peers.from_query(text)
-        assert peers.build_group(peer_db, V, CONFIG, own, defn, candidates=cands).members == \
+        defn, _ = from_query(text)
+        assert build_group(peer_db, V, CONFIG, own, defn, candidates=cands).members == \
             build(peer_db, own, defn).members
     # A frame of one sector still finds an own service outside it.
-    public = peers.load_candidates(peer_db, V, "public")
-    group = peers.build_group(peer_db, V, CONFIG, "N01", PeerDefinition(sector="public",
-                                                                        size=SizeBand.quantile(2)),
-                              candidates=public)
+    public = load_candidates(peer_db, V, "public")
+    group = build_group(peer_db, V, CONFIG, "N01", PeerDefinition(sector="public",
+                                                                  size=SizeBand.quantile(2)),
+                        candidates=public)
     # Public populations 9, 99, 999, 9,999: halves split at 549; N01's 1,000 is in the top one.
     assert group.band == (549, 9999) and group.members == ["P03", "P04"]
 
@@ -358,8 +362,8 @@ def test_describe_wording(peer_db):
     assert group.description == ("NHS services of type acute or community, in the same "
                                  "population quintile (3,000–4,000 WTE staff), plus 2 chosen "
                                  "by hand: 2 services")
-    assert peers.describe(defn) == ("NHS services of type acute or community, in the same "
-                                    "population quintile as yours, plus 2 chosen by hand")
+    assert describe(defn) == ("NHS services of type acute or community, in the same "
+                              "population quintile as yours, plus 2 chosen by hand")
     assert build(peer_db, "N01", "sector:=;org_type:=;region:=").description == (
         "NHS services of the same type as yours (acute), in the same region as yours "
         "(London): 2 services")
@@ -369,12 +373,12 @@ def test_describe_wording(peer_db):
     assert build(peer_db, "P01", f"state:AK;nn:2;nnsrc:{ACE_NEIGHBOURS}").description == (
         "The first 2 of your ACE nearest statistical neighbours that are services in "
         "AK: 2 services")
-    assert peers.describe(PeerDefinition(), count=12) == "All services: 12 services"
-    assert peers.describe(PeerDefinition(manual=("A",)), count=1) == \
+    assert describe(PeerDefinition(), count=12) == "All services: 12 services"
+    assert describe(PeerDefinition(manual=("A",)), count=1) == \
         "1 service chosen by hand: 1 service"
-    assert peers.describe(PeerDefinition(size=SizeBand.between(1000, 5000)), unit="WTE staff") \
+    assert describe(PeerDefinition(size=SizeBand.between(1000, 5000)), unit="WTE staff") \
         == "Services with population from 1,000 to under 5,000 WTE staff"
-    assert peers.describe(PeerDefinition(size=SizeBand.between(None, 500))) == \
+    assert describe(PeerDefinition(size=SizeBand.between(None, 500))) == \
         "Services with population under 500"
 
 
@@ -388,21 +392,21 @@ def test_query_text_examples():
                           size=SizeBand.quantile(5), neighbours=10,
                           manual=("DEMO003", "DEMO004"))
     text = "sector:nhs;org_type:acute,community;size:q5;nn:10;manual:DEMO003,DEMO004"
-    assert peers.to_query(defn) == text
-    assert peers.from_query(text) == (defn, [])
-    assert peers.to_query(PeerDefinition()) == "all"
-    assert peers.to_query(DEFAULT_DEFINITION) == "sector:="
-    assert peers.from_query("") == (DEFAULT_DEFINITION, [])
-    assert peers.from_query(None) == (DEFAULT_DEFINITION, [])
+    assert to_query(defn) == text
+    assert from_query(text) == (defn, [])
+    assert to_query(PeerDefinition()) == "all"
+    assert to_query(DEFAULT_DEFINITION) == "sector:="
+    assert from_query("") == (DEFAULT_DEFINITION, [])
+    assert from_query(None) == (DEFAULT_DEFINITION, [])
     odd = PeerDefinition(filters=(("legal_basis_name", ("City, town; or: 100%",)),),
                          size=SizeBand.between(0.5, None), neighbour_source=ACE_NEIGHBOURS,
                          neighbour_attributes=("population", "visits"), neighbour_scale="linear")
-    assert peers.to_query(odd) == ("legal_basis_name:City%2C town%3B or%3A 100%25;size:0.5..;"
-                                   f"nnsrc:{ACE_NEIGHBOURS};nnby:population,visits;"
-                                   "nnscale:linear")
-    assert peers.from_query(peers.to_query(odd)) == (odd, [])
+    assert to_query(odd) == ("legal_basis_name:City%2C town%3B or%3A 100%25;size:0.5..;"
+                             f"nnsrc:{ACE_NEIGHBOURS};nnby:population,visits;"
+                             "nnscale:linear")
+    assert from_query(to_query(odd)) == (odd, [])
     # Hand-typed forms are read leniently: spaces, case, repeated values.
-    assert peers.from_query(" SECTOR:NHS ; Region: London , London ;size:Q3") == (
+    assert from_query(" SECTOR:NHS ; Region: London , London ;size:Q3") == (
         PeerDefinition(sector="nhs", filters=(("region", ("London",)),),
                        size=SizeBand.quantile(3)), [])
 
@@ -424,15 +428,15 @@ def test_query_text_examples():
     ("region:a\x00b", "printable"),
 ])
 def test_bad_query_parts_are_reported(text, words):
-    defn, problems = peers.from_query(text)
+    defn, problems = from_query(text)
     assert isinstance(defn, PeerDefinition)
     assert len(problems) == 1 and words in problems[0], problems
 
 
 def test_bad_query_text_falls_back_to_the_default():
-    assert peers.from_query("x" * 5000)[0] == DEFAULT_DEFINITION
-    assert peers.from_query(12)[0] == DEFAULT_DEFINITION
-    defn, problems = peers.from_query("sector:nhs;sector:nhs,public")  # both forms at once
+    assert from_query("x" * 5000)[0] == DEFAULT_DEFINITION
+    assert from_query(12)[0] == DEFAULT_DEFINITION
+    defn, problems = from_query("sector:nhs;sector:nhs,public")  # both forms at once
     assert defn == DEFAULT_DEFINITION and problems
 
 
@@ -458,11 +462,11 @@ def test_json_round_trip_and_junk():
     defn = PeerDefinition(sector=SAME, filters=(("state", (SAME, "WA")),),
                           size=SizeBand.between(10, 20.5), neighbours=3,
                           neighbour_attributes=("population", "visits"), manual=("P01",))
-    assert peers.from_json(peers.to_json(defn)) == (defn, [])
+    assert from_json(to_json(defn)) == (defn, [])
     for junk in ("", "[]", "{}", '{"version": 2}', '{"version": 1, "size": 5}',
                  '{"version": 1, "filters": [["a", "b"]]}', '{"version": 1, "nope": 1}',
                  '{"version": 1, "neighbours": "5"}', "[" * 100000, b"\xff", None, 7):
-        got, problems = peers.from_json(junk)
+        got, problems = from_json(junk)
         assert got == DEFAULT_DEFINITION and problems, junk
 
 
@@ -493,10 +497,10 @@ def definitions(draw):
     return PeerDefinition(
         sector=sector, filters=tuple(filters), size=size,
         neighbours=draw(st.one_of(st.none(), st.integers(1, 500))),
-        neighbour_source=draw(st.sampled_from([peers.COMPUTED, ACE_NEIGHBOURS, "x.y-z_1"])),
+        neighbour_source=draw(st.sampled_from([COMPUTED, ACE_NEIGHBOURS, "x.y-z_1"])),
         neighbour_attributes=tuple(draw(st.lists(_names | st.just("population"), min_size=1,
                                                  max_size=3, unique=True))),
-        neighbour_scale=draw(st.sampled_from(peers.SCALES)),
+        neighbour_scale=draw(st.sampled_from(SCALES)),
         manual=tuple(draw(st.lists(_code, max_size=5, unique=True))),
     )
 
@@ -504,10 +508,10 @@ def definitions(draw):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(definitions())
 def test_query_text_round_trips(defn):
-    text = peers.to_query(defn)
-    assert peers.from_query(text) == (defn, [])
-    assert peers.from_json(peers.to_json(defn)) == (defn, [])
-    assert peers.describe(defn)
+    text = to_query(defn)
+    assert from_query(text) == (defn, [])
+    assert from_json(to_json(defn)) == (defn, [])
+    assert describe(defn)
 
 
 _pieces = st.sampled_from(["sector:", "nn:", "size:", "manual:", "nnby:", "nnsrc:", "q", "..",
@@ -519,10 +523,10 @@ _pieces = st.sampled_from(["sector:", "nn:", "size:", "manual:", "nnby:", "nnsrc
 @given(st.one_of(st.text(max_size=300), st.lists(_pieces, max_size=40).map("".join),
                  st.binary(max_size=50), st.integers(), st.lists(st.text(max_size=20))))
 def test_junk_query_text_never_raises(junk):
-    defn, problems = peers.from_query(junk)
+    defn, problems = from_query(junk)
     assert isinstance(defn, PeerDefinition) and isinstance(problems, list)
-    assert peers.from_query(peers.to_query(defn)) == (defn, [])
-    assert peers.describe(defn)
+    assert from_query(to_query(defn)) == (defn, [])
+    assert describe(defn)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,40 +535,40 @@ def test_junk_query_text_never_raises(junk):
 
 
 def test_saved_groups_crud(peer_db):
-    acute = peers.from_query("sector:=;org_type:=;size:q2")[0]
-    saved = peers.save_group(peer_db, V, "  Acute like mine ", acute, "manager@example.org")
+    acute = from_query("sector:=;org_type:=;size:q2")[0]
+    saved = save_group(peer_db, V, "  Acute like mine ", acute, "manager@example.org")
     assert saved.name == "Acute like mine" and saved.definition == acute
     assert saved.description == ("Services of your sector of the same type as yours, in the "
                                  "same population half as yours")
     assert saved.created_by == "manager@example.org" and saved.created_at is not None
     with pytest.raises(PeerGroupError, match="already exists"):
-        peers.save_group(peer_db, V, "Acute like mine", DEFAULT_DEFINITION, "someone")
-    peers.save_group(peer_db, V, "All", PeerDefinition(), "someone")
-    assert [g.name for g in peers.list_groups(peer_db, V)] == ["Acute like mine", "All"]
-    replaced = peers.save_group(peer_db, V, "All", DEFAULT_DEFINITION, "other", replace=True)
+        save_group(peer_db, V, "Acute like mine", DEFAULT_DEFINITION, "someone")
+    save_group(peer_db, V, "All", PeerDefinition(), "someone")
+    assert [g.name for g in list_groups(peer_db, V)] == ["Acute like mine", "All"]
+    replaced = save_group(peer_db, V, "All", DEFAULT_DEFINITION, "other", replace=True)
     assert replaced.definition == DEFAULT_DEFINITION and replaced.created_by == "other"
-    assert peers.load_group(peer_db, V, "All").definition == DEFAULT_DEFINITION
-    assert peers.load_group(peer_db, V, "Nope") is None
-    assert peers.delete_group(peer_db, V, "All") is True
-    assert peers.delete_group(peer_db, V, "All") is False
-    assert [g.name for g in peers.list_groups(peer_db, V)] == ["Acute like mine"]
-    group = build(peer_db, "N01", peers.load_group(peer_db, V, "Acute like mine").definition)
+    assert load_group(peer_db, V, "All").definition == DEFAULT_DEFINITION
+    assert load_group(peer_db, V, "Nope") is None
+    assert delete_group(peer_db, V, "All") is True
+    assert delete_group(peer_db, V, "All") is False
+    assert [g.name for g in list_groups(peer_db, V)] == ["Acute like mine"]
+    group = build(peer_db, "N01", load_group(peer_db, V, "Acute like mine").definition)
     assert group.members == ["N02"]  # acute NHS: 1,000, 2,000, 3,000, 8,000; halves at 2,500
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81, "tab\there", "new\nline", None, 5])
 def test_saved_group_names_are_checked(peer_db, name):
     with pytest.raises(PeerGroupError):
-        peers.save_group(peer_db, V, name, DEFAULT_DEFINITION, "me")
-    assert peers.load_group(peer_db, V, name) is None
-    assert peers.delete_group(peer_db, V, name) is False
+        save_group(peer_db, V, name, DEFAULT_DEFINITION, "me")
+    assert load_group(peer_db, V, name) is None
+    assert delete_group(peer_db, V, name) is False
 
 
 def test_saved_group_with_unreadable_definition(peer_db):
     with peer_db.session() as session:
         session.add(PeerGroupRecord(name="Broken", definition="{not json", description="",
                                     created_by="sql"))
-    saved = peers.load_group(peer_db, V, "Broken")
+    saved = load_group(peer_db, V, "Broken")
     assert saved.definition == DEFAULT_DEFINITION and saved.problems
 
 
@@ -603,10 +607,10 @@ def test_imls_state_and_locale_group(imls_db, imls_frame):
     same = imls_frame[(imls_frame["STABR"] == own["STABR"])
                       & (imls_frame["LOCALE_ADD"] == own["LOCALE_ADD"])
                       & (imls_frame["FSCSKEY"] != own["FSCSKEY"])]
-    cands = peers.load_candidates(db, V)
+    cands = load_candidates(db, V)
     assert len(cands) == 9245
-    group = peers.build_group(db, V, CONFIG, own["FSCSKEY"],
-                              peers.from_query("sector:=;state:=;locale:=")[0], candidates=cands)
+    group = build_group(db, V, CONFIG, own["FSCSKEY"],
+                        from_query("sector:=;state:=;locale:=")[0], candidates=cands)
     assert group.members == sorted(same["FSCSKEY"]) and group.size == len(same) == 243
     assert group.description.startswith("Public services in the same state as yours (NY), "
                                         "with the same locale as yours (Suburb, large)")
@@ -619,19 +623,19 @@ def test_imls_state_and_locale_group(imls_db, imls_frame):
     band = max(i for i in range(5) if edges[i] <= mine)
     high_ok = (pool <= edges[band + 1]) if band == 4 else (pool < edges[band + 1])
     expected = pool[(pool >= edges[band]) & high_ok].index.difference([own.name])
-    sized = peers.build_group(db, V, CONFIG, own["FSCSKEY"],
-                              peers.from_query("sector:=;state:=;locale:=;size:q5")[0],
-                              candidates=cands)
+    sized = build_group(db, V, CONFIG, own["FSCSKEY"],
+                        from_query("sector:=;state:=;locale:=;size:q5")[0],
+                        candidates=cands)
     assert sized.members == sorted(imls_frame.loc[expected, "FSCSKEY"])
     # Building a group from the loaded candidates is fast (the goal: well under 50 ms).
     for text_form in ("sector:=;state:=;locale:=", "sector:=;size:q5;nn:10",
                       "sector:=;legal_basis:=;admin_structure:=;size:q4"):
-        defn = peers.from_query(text_form)[0]
+        defn = from_query(text_form)[0]
         timings = []
         for _ in range(4):  # the first run also computes the candidates' matching keys
             started = time.perf_counter()
-            peers.build_group(db, V, CONFIG, own["FSCSKEY"], defn, candidates=cands,
-                              reveal=True)
+            build_group(db, V, CONFIG, own["FSCSKEY"], defn, candidates=cands,
+                        reveal=True)
             timings.append(time.perf_counter() - started)
         assert min(timings) < 0.05, (text_form, timings)
 
@@ -643,8 +647,8 @@ def test_imls_nearest_on_population_and_visits(imls_db, imls_frame):
     assert len(figures) > 9000 and set(figures["metric"]) == {"visits"}
     assert figures.set_index("code").loc[own["FSCSKEY"], "value"] == float(own["VISITS"])
     # Visits are read from the stored yearly figures; pandas redoes it from the file.
-    group = peers.build_group(db, V, CONFIG, own["FSCSKEY"],
-                              peers.from_query("sector:=;state:=;nn:8;nnby:population,visits")[0])
+    group = build_group(db, V, CONFIG, own["FSCSKEY"],
+                        from_query("sector:=;state:=;nn:8;nnby:population,visits")[0])
     ohio = imls_frame[imls_frame["STABR"] == "OH"]
     numbers = ohio[["POPU_LSA", "VISITS"]].apply(pd.to_numeric, errors="coerce")
     numbers = numbers[(numbers >= 0).all(axis=1)]  # negative codes are missing figures

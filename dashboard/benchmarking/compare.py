@@ -34,13 +34,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .catalogue import CATALOGUE, Catalogue
-from .db import Database
-from .db.access import Viewer
-from .db.peers import aggregate_services
-from .db.services import get_service, service_directory
-from .formatting import currency_symbol
-from .periods import PeriodRange
+from ..catalogue import CATALOGUE, Catalogue
+from ..db import Database
+from ..db.access import Viewer
+from ..db.peers import aggregate_services
+from ..db.services import get_service, service_directory
+from ..formatting import currency_symbol
+from ..periods import PeriodRange
 
 QUARTILE_METHOD = ("linear interpolation between closest ranks (as Excel's QUARTILE.INC; "
                    "numpy's 'linear' method)")
@@ -202,6 +202,12 @@ def _peer_values(viewer: Viewer, secret: str, directory: pd.DataFrame,
     return peers
 
 
+def denominator_measures(sector: str) -> dict[str, str]:
+    """Return the measures a sector's figures are divided by, per staff and per spend."""
+    return {"staff": STAFF_DENOMINATOR.get(sector, "staff_total_wte"),
+            "spend": SPEND_DENOMINATOR.get(sector, "exp_total")}
+
+
 def denominator_text(normalisation: str, sector: str, population_unit: str | None,
                      catalogue: Catalogue = CATALOGUE) -> str:
     """Name the denominator as titles and headers show it."""
@@ -211,7 +217,7 @@ def denominator_text(normalisation: str, sector: str, population_unit: str | Non
     if normalisation == "staff":
         return "per FTE staff" if sector == "public" else "per WTE staff"
     if normalisation == "spend":
-        metric = catalogue[SPEND_DENOMINATOR.get(sector, "exp_total")]
+        metric = catalogue[denominator_measures(sector)["spend"]]
         return f"per {currency_symbol(metric)}1,000 spent"
     return ""
 
@@ -302,8 +308,7 @@ def compare(
     known = set(directory.index)
     peers = [c for c in peers if c in known]
     metric_codes = [c for c in dict.fromkeys(metric_codes) if c in catalogue]
-    denominators = {"staff": STAFF_DENOMINATOR.get(own.sector, "staff_total_wte"),
-                    "spend": SPEND_DENOMINATOR.get(own.sector, "exp_total")}
+    denominators = denominator_measures(own.sector)
     needed = list(metric_codes)
     if normalisation in denominators:
         needed.append(denominators[normalisation])

@@ -1,11 +1,11 @@
-"""Write a benchmark (a service against its peer group, one row per measure) as CSV, XLSX,
-JSON or a plain-text table.
+"""Write a benchmark's downloads and reports: CSV, XLSX, JSON and a plain-text table.
 
-The Benchmark page's download buttons and `python -m dashboard benchmark` share these writers,
-so a file from the page and the command line's output have the same columns and figures. Every
-row names its denominator, and every format states the peer group and the quartile method.
-Peers are never listed: only the group's statistics, which the data layer has already withheld
-where too few peers have data.
+A benchmark is a service against its peer group, one row per measure. The Benchmark page's
+download buttons and `python -m dashboard benchmark` share these writers, so a file from the
+page and the command line's output have the same columns and figures. Every row names its
+denominator, and every format states the peer group and the quartile method. Peers are never
+listed: only the group's statistics, which the data layer has already withheld where too few
+peers have data.
 """
 
 from __future__ import annotations
@@ -16,16 +16,20 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from .benchmark import QUARTILE_METHOD, Comparison
-from .formatting import plural
-from .importing.template import MEDIA_TYPES, csv_bytes, neutralise, xlsx_text
-from .peers import inline
+from ..formatting import plural
+from ..importing.template import MEDIA_TYPES, csv_bytes, neutralise, xlsx_text
+from .compare import QUARTILE_METHOD, Comparison, denominator_text
+from .definition import number_text
+from .describe import inline
+
+if TYPE_CHECKING:
+    from .view import BenchmarkView
 
 __all__ = ["BENCHMARK_COLUMNS", "BENCHMARK_FORMATS", "BenchmarkReport", "MEDIA_TYPES",
-           "benchmark_csv", "benchmark_filename", "benchmark_json", "benchmark_rows",
-           "benchmark_text", "benchmark_xlsx"]
+           "benchmark_csv", "benchmark_filename", "benchmark_json", "benchmark_report",
+           "benchmark_rows", "benchmark_text", "benchmark_xlsx"]
 
 BENCHMARK_FORMATS = ("csv", "xlsx")
 # (key of Comparison.as_row, column header), in the order of the page's league table
@@ -73,6 +77,20 @@ class BenchmarkReport:
                 self.group_description, self.group_query, QUARTILE_METHOD)
 
 
+def benchmark_report(view: BenchmarkView,
+                     comparisons: list[Comparison] | None = None) -> BenchmarkReport:
+    """Return the view's league table (or the given comparisons) as a download's report."""
+    service = view.service
+    text = denominator_text(view.state.per, service.sector, service.population_unit)
+    return BenchmarkReport(
+        service_code=service.code, service_name=service.name, period_label=view.period_label,
+        group_description=view.group.description if view.group else "",
+        group_query=view.state.peers,
+        normalisation=(f"{text} where a measure can be divided (rates and percentages as "
+                       "reported)") if text else "as reported",
+        comparisons=view.league if comparisons is None else comparisons)
+
+
 def _row(c: Comparison) -> dict[str, Any]:
     row = c.as_row()
     row["n_no_denominator"] = c.n_no_denominator
@@ -96,9 +114,7 @@ def benchmark_rows(report: BenchmarkReport) -> list[dict[str, Any]]:
 def _number_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float):
-        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)
+    return number_text(value) if isinstance(value, float) else str(value)
 
 
 def benchmark_csv(report: BenchmarkReport) -> bytes:

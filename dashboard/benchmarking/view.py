@@ -12,20 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from . import peers as peer_groups
-from .benchmark import (NORMALISATIONS, SPEND_DENOMINATOR, STAFF_DENOMINATOR, Comparison,
-                        ValueTable, compare, names_shown, value_table)
-from .catalogue import CATALOGUE, Catalogue
-from .db import Database
-from .db.access import Viewer
-from .db.peers import neighbour_sources
-from .db.services import (ServiceInfo, data_extent, first_service_code, get_service,
-                          reported_metrics, service_directory)
-from .figures.benchmarking import quartile_band
-from .formatting import currency_symbol, format_number, format_value, unit_label
-from .periods import PeriodRange, financial_year_range, fy_label, fy_year
-from .state import SERVICE_CODE
-from .templates import PAGE_ORDER, page_spec
+from ..catalogue import CATALOGUE, Catalogue
+from ..db import Database
+from ..db.access import Viewer
+from ..db.peers import neighbour_sources
+from ..db.services import (ServiceInfo, data_extent, first_service_code, get_service,
+                           reported_metrics)
+from ..figures.benchmarking import quartile_band
+from ..formatting import currency_symbol, format_number, format_value, unit_label
+from ..periods import PeriodRange, financial_year_range, fy_label, fy_year
+from ..state import SERVICE_CODE
+from ..templates import PAGE_ORDER, page_spec
+from .compare import (NORMALISATIONS, Comparison, ValueTable, compare, denominator_measures,
+                      value_table)
+from .definition import ACE_NEIGHBOURS, MAX_TEXT, PeerDefinition, from_query, to_query
+from .describe import group_members
+from .selection import Candidates, PeerGroup, build_group, load_candidates
 
 TREND_YEARS = 5
 # The page's first peer group: services of the same sector in the same national return (a US
@@ -88,12 +90,12 @@ def peers_from_link(raw) -> tuple[str, list[str]]:
         raw = raw[0] if raw else None
     if not isinstance(raw, str) or not raw:
         return DEFAULT_PEERS, []
-    if len(raw) > peer_groups.MAX_TEXT:
+    if len(raw) > MAX_TEXT:
         return DEFAULT_PEERS, ["The peer group in the link is too long; similar services by "
                                "size are used."]
-    definition, problems = peer_groups.from_query(raw)
-    text = peer_groups.to_query(definition)
-    if problems and text == peer_groups.to_query(peer_groups.from_query("all")[0]):
+    definition, problems = from_query(raw)
+    text = to_query(definition)
+    if problems and text == to_query(from_query("all")[0]):
         problems = problems + ["Nothing usable was left of the link's peer group, so similar "
                                "services by size are used."]
         return DEFAULT_PEERS, problems
@@ -116,8 +118,7 @@ def sector_codes(sector: str, catalogue: Catalogue = CATALOGUE) -> list[str]:
     """Return the stored measures behind a sector's headline measures and denominators: what
     one shared value table per sector and year holds."""
     wanted = headline_metrics(sector, {m.code: set() for m in catalogue.all()}, catalogue)
-    wanted += [STAFF_DENOMINATOR.get(sector, "staff_total_wte"),
-               SPEND_DENOMINATOR.get(sector, "exp_total")]
+    wanted += denominator_measures(sector).values()
     return catalogue.stored_codes_for([c for c in dict.fromkeys(wanted) if c in catalogue])
 
 
@@ -136,13 +137,18 @@ def shared_tables(ctx, viewer):
     return tables
 
 
+def shared_candidates(ctx, viewer: Viewer) -> Candidates:
+    """Return every service peers may be chosen from, read once and shared by every worker
+    through the app's cache (the Benchmark page and the executive summary use the same)."""
+    return ctx.cached(("peer-candidates", viewer), lambda: load_candidates(ctx.db, viewer))
+
+
 def cached_benchmark(ctx, viewer: Viewer, state: BenchmarkState,
                      problems: list[str] | tuple[str, ...] = ()) -> "BenchmarkView":
     """Return the Benchmark page's data for a state through the app's shared cache: the page
     and its table download ask for the same key, so a download after a view is not computed
     again."""
-    candidates = ctx.cached(("peer-candidates", viewer),
-                            lambda: peer_groups.load_candidates(ctx.db, viewer))
+    candidates = shared_candidates(ctx, viewer)
     return ctx.cached(("benchmark", viewer, state.to_query(), tuple(problems)),
                       lambda: build_benchmark(ctx.db, viewer, ctx.config, state, list(problems),
                                               candidates=candidates,
@@ -155,8 +161,8 @@ class BenchmarkView:
 
     state: BenchmarkState
     service: ServiceInfo | None = None
-    definition: peer_groups.PeerDefinition | None = None
-    group: peer_groups.PeerGroup | None = None
+    definition: PeerDefinition | None = None
+    group: PeerGroup | None = None
     period: PeriodRange | None = None
     period_label: str = ""
     years: list[int] = field(default_factory=list)
@@ -169,25 +175,6 @@ class BenchmarkView:
     has_neighbour_list: bool = False
     named_members: list[dict] = field(default_factory=list)  # {code, name, reason}
     hidden_members: int = 0       # members whose names the viewer may not see: counted only
-
-
-def group_members(db: Database, viewer: Viewer, group: peer_groups.PeerGroup,
-                  limit: int = 500, directory=None) -> tuple[list[dict], int]:
-    """Return the members the viewer may see by name (code, name, why each is in; at most
-    `limit`, in the group's order: nearest first) and the number of the others, who are only
-    counted: listing them would tie anonymised figures to names."""
-    if directory is None:
-        directory = service_directory(db, viewer, group.members)
-    rows = directory.reindex(group.members)
-    rows = rows[rows["name"].notna()]  # services this viewer cannot see at all are left out
-    shown = names_shown(viewer, rows["source_code"].tolist(), rows["public"].tolist())
-    named, hidden = [], 0
-    for code, name, may_see in zip(rows.index.tolist(), rows["name"].tolist(), shown):
-        if not may_see:
-            hidden += 1
-        elif len(named) < limit:
-            named.append({"code": code, "name": name, "reason": group.reasons.get(code, "")})
-    return named, hidden
 
 
 def _years(extent, fy_start: int) -> list[int]:
@@ -205,7 +192,7 @@ def _years(extent, fy_start: int) -> list[int]:
 
 def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
                     problems: list[str] | None = None,
-                    candidates: peer_groups.Candidates | None = None,
+                    candidates: Candidates | None = None,
                     metrics: list[str] | None = None, trend: bool = True,
                     tables=None) -> BenchmarkView:
     """Compute the Benchmark page for a state.
@@ -253,21 +240,20 @@ def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
         view.messages.append(f"{service.name} does not report {CATALOGUE[state.metric].name}"
                              f" among its headline measures; showing {CATALOGUE[metric].name}.")
     view.state = replace(state, service=service.code, fy=fy, metric=metric)
-    definition, _ = peer_groups.from_query(state.peers)
+    definition, _ = from_query(state.peers)
     view.definition = definition
-    view.group = peer_groups.build_group(db, viewer, config, service.code, definition,
-                                         candidates=candidates, reveal=True)
-    view.named_members, view.hidden_members = group_members(
-        db, viewer, view.group,
-        directory=candidates.directory if candidates is not None else None)
+    view.group = build_group(db, viewer, config, service.code, definition,
+                             candidates=candidates, reveal=True)
+    directory = candidates.directory if candidates is not None else None
+    view.named_members, view.hidden_members = group_members(db, viewer, view.group,
+                                                            directory=directory)
     view.messages += view.group.problems
-    view.has_neighbour_list = peer_groups.ACE_NEIGHBOURS in neighbour_sources(
+    view.has_neighbour_list = ACE_NEIGHBOURS in neighbour_sources(
         db, viewer, service.code)
     if not view.metrics:
         view.empty_message = f"{service.name} reports none of the headline measures."
         return view
     members = view.group.members
-    directory = candidates.directory if candidates is not None else None
 
     def comparisons(codes: list[str], period: PeriodRange, with_peers: bool) -> list:
         table = tables(service.sector, period) if tables is not None else None
@@ -284,22 +270,6 @@ def build_benchmark(db: Database, viewer: Viewer, config, state: BenchmarkState,
                            "q1": c.q1, "median": c.median, "q3": c.q3,
                            "withheld": c.withheld})
     return view
-
-
-def benchmark_report(view: BenchmarkView, comparisons: list[Comparison] | None = None):
-    """Return the view's league table (or the given comparisons) as a download's report."""
-    from .benchmark import denominator_text
-    from .benchmark_export import BenchmarkReport
-
-    service = view.service
-    text = denominator_text(view.state.per, service.sector, service.population_unit)
-    return BenchmarkReport(
-        service_code=service.code, service_name=service.name, period_label=view.period_label,
-        group_description=view.group.description if view.group else "",
-        group_query=view.state.peers,
-        normalisation=(f"{text} where a measure can be divided (rates and percentages as "
-                       "reported)") if text else "as reported",
-        comparisons=view.league if comparisons is None else comparisons)
 
 
 # --- the comparisons in words (page, snapshots) ------------------------------------------------

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from dashboard.benchmark import (QUARTILE_METHOD, compare, competition_rank, ordinal, peer_letters,
-                                 percentile_rank, quartiles)
+from dashboard.benchmarking.compare import (QUARTILE_METHOD, compare, competition_rank, ordinal,
+                                            peer_letters, percentile_rank, quartiles)
 from dashboard.db.access import ANONYMOUS
 from dashboard.db.models import DataSource, ImportBatch, Metric, Observation, Service
 from dashboard.periods import PeriodRange
@@ -221,7 +221,7 @@ def test_imls_per_capita_matches_an_independent_computation(imls_db, imls_source
 def test_rates_are_never_divided_again(imls_db, imls_source):
     """Visits per capita, a percentage or a cost per search is already a ratio: switching the
     view to "per 1,000 served" must leave it as reported, not divide it a second time."""
-    from dashboard.benchmark import normalisable
+    from dashboard.benchmarking.compare import normalisable
     from dashboard.catalogue import CATALOGUE
 
     assert normalisable(CATALOGUE["visits"]) and normalisable(CATALOGUE["exp_total"])
@@ -242,11 +242,11 @@ def test_rates_are_never_divided_again(imls_db, imls_source):
 def test_a_shared_value_table_gives_the_same_comparisons(imls_db, imls_source):
     """The page reads one table of every service's figures per sector and year and shares
     it; comparisons from it equal those read for the group alone, statistic for statistic."""
-    from dashboard import peers as peer_groups
-    from dashboard.benchmark_view import sector_codes, sector_table
+    from dashboard.benchmarking.selection import load_candidates
+    from dashboard.benchmarking.view import sector_codes, sector_table
 
     db, _ = imls_db
-    candidates = peer_groups.load_candidates(db, ANONYMOUS)
+    candidates = load_candidates(db, ANONYMOUS)
     table = sector_table(db, ANONYMOUS, "public", FY2017)
     assert set(COLUMNS) <= table.metrics and "pls_population_lsa" in sector_codes("public")
     own = "NY0778"
