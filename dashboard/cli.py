@@ -72,7 +72,7 @@ def cmd_import(args) -> int:
     from .importing import ImportFailed
     from .db.imports import import_data
     from .importing.load import read_path
-    from .db.access import ANONYMOUS
+    from .db import COMMAND_LINE
 
     config = load_config()
     db = _database()
@@ -83,9 +83,9 @@ def cmd_import(args) -> int:
         print(f"\r  {stage:<10} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
 
     try:
-        data = read_path(db, ANONYMOUS, config, args.file, fmt=args.format,
+        data = read_path(db, COMMAND_LINE, config, args.file, fmt=args.format,
                          create_services=args.create_services, sheet=args.sheet)
-        result = import_data(db, ANONYMOUS, data, created_by=args.user,
+        result = import_data(db, COMMAND_LINE, data, created_by=args.user,
                              create_services=args.create_services, dry_run=args.dry_run,
                              progress=None if args.quiet else progress)
     except ImportFailed as failed:
@@ -115,9 +115,9 @@ def cmd_import(args) -> int:
 
 def cmd_imports(args) -> int:
     from .db.imports import list_batches
-    from .db.access import ANONYMOUS
+    from .db import COMMAND_LINE
 
-    batches = list_batches(_database(), ANONYMOUS)
+    batches = list_batches(_database(), COMMAND_LINE)
     if not batches:
         print("No imports yet.")
         return 0
@@ -133,10 +133,10 @@ def cmd_imports(args) -> int:
 def cmd_undo_import(args) -> int:
     from .importing import ImportFailed
     from .db.imports import undo_import
-    from .db.access import ANONYMOUS
+    from .db import COMMAND_LINE
 
     try:
-        result = undo_import(_database(), ANONYMOUS, args.batch)
+        result = undo_import(_database(), COMMAND_LINE, args.batch)
     except ImportFailed as failed:
         print(f"Nothing was undone: {failed}", file=sys.stderr)
         return 1
@@ -180,7 +180,7 @@ def cmd_template(args) -> int:
 def cmd_export(args) -> int:
     from .exporting import ExportError, export_data
     from .periods import parse_month
-    from .db.access import ANONYMOUS
+    from .db import COMMAND_LINE
     from .db.services import get_service
 
     db = _database()
@@ -190,13 +190,13 @@ def cmd_export(args) -> int:
     except ValueError as exc:
         print(f"Nothing was exported: {exc} (write months as 2024-04)", file=sys.stderr)
         return 2
-    unknown = [code for code in args.service or [] if get_service(db, ANONYMOUS, code) is None]
+    unknown = [code for code in args.service or [] if get_service(db, COMMAND_LINE, code) is None]
     if unknown:
         print(f"Nothing was exported: no service {', '.join(map(repr, unknown))}",
               file=sys.stderr)
         return 1
     try:
-        content, name = export_data(db, ANONYMOUS, args.layout, args.format,
+        content, name = export_data(db, COMMAND_LINE, args.layout, args.format,
                                     service_codes=args.service, start=start, end=end,
                                     config=load_config())
     except ExportError as exc:
@@ -254,13 +254,13 @@ def _benchmark(db, args, fail) -> int:
     from .catalogue import CATALOGUE
     from .periods import fy_label
     from .importing import close_codes, quoted_choices
-    from .db.access import ANONYMOUS
+    from .db import COMMAND_LINE
     from .db.services import get_service, list_services
 
     config = load_config()
-    service = get_service(db, ANONYMOUS, args.service)
+    service = get_service(db, COMMAND_LINE, args.service)
     if service is None:
-        codes = [s.code for s in list_services(db, ANONYMOUS)]
+        codes = [s.code for s in list_services(db, COMMAND_LINE)]
         same = [c for c in codes if c.lower() == args.service.lower()]
         hint = same or close_codes(args.service, codes)
         return fail(f"there is no service {args.service!r}"
@@ -282,9 +282,9 @@ def _benchmark(db, args, fail) -> int:
                         "catalogue lists them)")
         metrics = resolved
     if args.peer_group is not None:
-        saved = peers.load_group(db, ANONYMOUS, args.peer_group)
+        saved = peers.load_group(db, COMMAND_LINE, args.peer_group)
         if saved is None:
-            names = ", ".join(g.name for g in peers.list_groups(db, ANONYMOUS)) or "none yet"
+            names = ", ".join(g.name for g in peers.list_groups(db, COMMAND_LINE)) or "none yet"
             return fail(f"there is no saved peer group {args.peer_group!r} (saved: {names})", 1)
         definition = saved.definition
     elif args.neighbours is not None:
@@ -312,7 +312,7 @@ def _benchmark(db, args, fail) -> int:
             return fail(str(exc))
     state = BenchmarkState(service=service.code, fy=fy, peers=peers.to_query(definition),
                            per=args.per)
-    view = build_benchmark(db, ANONYMOUS, config, state, metrics=metrics, trend=False)
+    view = build_benchmark(db, COMMAND_LINE, config, state, metrics=metrics, trend=False)
     if view.empty_message:
         return fail(view.empty_message, 1)
     if fy is not None and view.state.fy != fy:
@@ -343,10 +343,10 @@ def _benchmark(db, args, fail) -> int:
 def _target_period(db, args, service_code: str):
     """Return the period a targets command names (--period or --from/--to), or raise."""
     from .periods import PeriodRange, financial_year_range, parse_month
-    from .db.access import ANONYMOUS
+    from .db import COMMAND_LINE
     from .db.services import get_service
 
-    service = get_service(db, ANONYMOUS, service_code)
+    service = get_service(db, COMMAND_LINE, service_code)
     if service is None:
         raise LookupError(f"there is no service {service_code!r}")
     if args.period and (args.start or args.end):
@@ -362,7 +362,7 @@ def _target_period(db, args, service_code: str):
 def cmd_targets(args) -> int:
     from .catalogue import CATALOGUE
     from .formatting import format_value
-    from .db.access import ANONYMOUS
+    from .db import COMMAND_LINE
     from .db.services import get_service
     from .targets import TargetError
     from .db.targets import delete_target, list_targets, set_target
@@ -370,11 +370,11 @@ def cmd_targets(args) -> int:
     db = _database()
     try:
         if args.action == "list":
-            if args.service and get_service(db, ANONYMOUS, args.service) is None:
+            if args.service and get_service(db, COMMAND_LINE, args.service) is None:
                 print(f"No targets listed: there is no service {args.service!r}",
                       file=sys.stderr)
                 return 1
-            shown = list_targets(db, ANONYMOUS, args.service)
+            shown = list_targets(db, COMMAND_LINE, args.service)
             if not shown:
                 print("No targets set.")
                 return 0
@@ -403,13 +403,13 @@ def cmd_targets(args) -> int:
             if args.value is None:
                 print("Give --value.", file=sys.stderr)
                 return 2
-            stored = set_target(db, ANONYMOUS, args.service, metric, period, args.value,
+            stored = set_target(db, COMMAND_LINE, args.service, metric, period, args.value,
                                 note=args.note or "", created_by=args.user)
             print(f"Target set: {args.service} {CATALOGUE[metric].name} "
                   f"{period.start:%b %Y} to {period.end:%b %Y}: "
                   f"{format_value(stored.value, CATALOGUE[metric])}")
             return 0
-        if delete_target(db, ANONYMOUS, args.service, metric, period):
+        if delete_target(db, COMMAND_LINE, args.service, metric, period):
             print(f"Target removed: {args.service} {metric} {period.start:%b %Y} to "
                   f"{period.end:%b %Y}")
             return 0
@@ -426,7 +426,7 @@ def cmd_snapshot(args) -> int:
     from pathlib import Path
 
     from .context import AppContext
-    from .db.access import ANONYMOUS
+    from .db import COMMAND_LINE
     from .snapshot.build import SnapshotError
     from .snapshot.make import address, check_format, check_service, make_snapshot
 
@@ -463,8 +463,8 @@ def cmd_snapshot(args) -> int:
             print(f"\r{stage[:50]:<50} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
 
     try:
-        check_service(ctx, ANONYMOUS, query)
-        made = make_snapshot(ctx, ANONYMOUS, page, query, fmt, progress)
+        check_service(ctx, COMMAND_LINE, query)
+        made = make_snapshot(ctx, COMMAND_LINE, page, query, fmt, progress)
     except SnapshotError as exc:
         return fail(str(exc), 1)
     except Exception as exc:
