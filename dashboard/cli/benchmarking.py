@@ -40,7 +40,8 @@ from .common import one_of, open_database, parse_financial_year, write_output
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
               default=None, show_default="from -o's suffix, else table",
               help="Output format (csv and xlsx have the page download's columns).")
-@click.option("-o", "--output", default=None, show_default="standard output; xlsx needs a file",
+@click.option("-o", "--output", default=None, metavar="FILE",
+              show_default="standard output; xlsx needs a file",
               help="File to write.")
 @click.pass_context
 def benchmark(ctx: click.Context, service: str, metrics: tuple[str, ...], period: str | None,

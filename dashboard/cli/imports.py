@@ -20,7 +20,7 @@ from .common import open_database, write_output
               show_default="from the -o file name; CSV without -o", help="File format.")
 @click.option("--sector", type=click.Choice(["nhs", "academic", "public", "other"]),
               default=None, help="Only the metrics of one sector.")
-@click.option("-o", "--output", default=None, show_default="standard output",
+@click.option("-o", "--output", default=None, metavar="FILE", show_default="standard output",
               help="File to write, *.csv or *.xlsx.")
 def template(layout: str, fmt: str | None, sector: str | None, output: str | None) -> int:
     """Write the import template (CSV or XLSX).
@@ -60,9 +60,9 @@ def _print_problems(problems, stream=sys.stderr, limit: int = 1000) -> None:
               help="Validate and count what would change, write nothing.")
 @click.option("--create-services", is_flag=True,
               help="Create services whose codes are not known yet.")
-@click.option("--sheet", default=None, show_default="the first data sheet",
+@click.option("--sheet", default=None, metavar="NAME", show_default="the first data sheet",
               help="XLSX sheet to read.")
-@click.option("--user", default=lambda: os.environ.get("USER", "cli"),
+@click.option("--user", metavar="NAME", default=lambda: os.environ.get("USER", "cli"),
               show_default="$USER, else cli", help="Who is importing, recorded with the batch.")
 @click.option("--quiet", is_flag=True, help="No progress indicator.")
 def import_figures(file: str, fmt: str, dry_run: bool, create_services: bool,
@@ -167,7 +167,7 @@ def undo_batch(batch: int) -> int:
               help="First month (periods starting from it).")
 @click.option("--to", "end", default=None, metavar="YYYY-MM",
               help="Last month (periods starting up to it).")
-@click.option("-o", "--output", default=None, help="File to write.")
+@click.option("-o", "--output", default=None, metavar="FILE", help="File to write.")
 def export_figures(services: tuple[str, ...], layout: str, fmt: str, start: str | None,
                    end: str | None, output: str | None) -> int:
     """Export stored figures in the template layout.

@@ -21,7 +21,7 @@ from .common import one_of
 @click.option("--format", "fmt",
               type=click.Choice(["pdf", "pptx", "png", "html", "xlsx", "csv", "zip"]),
               default=None, show_default="from -o's suffix", help="File format.")
-@click.option("-o", "--output", default=None,
+@click.option("-o", "--output", default=None, metavar="FILE",
               show_default="a name made from the view, in this folder", help="File to write.")
 @click.option("--quiet", is_flag=True, help="No progress indicator.")
 @click.pass_context

@@ -99,7 +99,7 @@ def _target(db, service: str, metric: str, period: str | None, start: str | None
 @_which_target
 @click.option("--value", type=float, required=True, help="The target.")
 @click.option("--note", default=None, help="A note kept with the target.")
-@click.option("--user", default=lambda: os.environ.get("USER", "cli"),
+@click.option("--user", metavar="NAME", default=lambda: os.environ.get("USER", "cli"),
               show_default="$USER, else cli", help="Who sets the target, recorded with it.")
 def set_target(service: str, metric: str, period: str | None, start: str | None,
                end: str | None, value: float, note: str | None, user: str) -> int:
