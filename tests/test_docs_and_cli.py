@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from dashboard.cli import catalogue_markdown, main
+from dashboard.cli import main
+from dashboard.cli.reference import catalogue_markdown
 from dashboard.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,14 +29,55 @@ def test_metric_reference_is_current():
     assert (ROOT / "docs" / "metrics.md").read_text().strip() == catalogue_markdown().strip()
 
 
-@pytest.mark.parametrize("command", ["init-db", "refresh-coverage", "seed-demo", "catalogue", "settings",
-                                     "targets", "snapshot",
-                                     "import", "imports", "undo-import", "template", "export"])
-def test_subcommand_help(command, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main([command, "--help"])
-    assert exc.value.code == 0
-    assert "usage: python -m dashboard" in capsys.readouterr().out
+@pytest.mark.parametrize("command, usage, options", [
+    ("init-db", "init-db [OPTIONS]", []),
+    ("refresh-coverage", "refresh-coverage [OPTIONS]", []),
+    ("seed-demo", "seed-demo [OPTIONS]", ["--if-empty", "--seed", "--services", "--end-fy",
+                                          "--years"]),
+    ("catalogue", "catalogue [OPTIONS]", ["--markdown"]),
+    ("settings", "settings [OPTIONS]", []),
+    ("benchmark", "benchmark [OPTIONS]", ["--service", "--metric", "--period", "--peers",
+                                          "--peer-group", "--neighbours", "--neighbour-source",
+                                          "--per", "--format", "-o, --output"]),
+    ("targets", "targets [OPTIONS] COMMAND", ["list", "set", "delete"]),
+    ("targets list", "targets list [OPTIONS]", ["--service"]),
+    ("targets set", "targets set [OPTIONS]", ["--service", "--metric", "--period", "--from",
+                                              "--to", "--value", "--note", "--user"]),
+    ("targets delete", "targets delete [OPTIONS]", ["--service", "--metric", "--period",
+                                                    "--from", "--to"]),
+    ("snapshot", "snapshot [OPTIONS]", ["--url", "--state", "--format", "-o, --output",
+                                        "--quiet"]),
+    ("import", "import [OPTIONS] FILE", ["--format", "--dry-run", "--create-services", "--sheet",
+                                         "--user", "--quiet"]),
+    ("imports", "imports [OPTIONS]", []),
+    ("undo-import", "undo-import [OPTIONS] BATCH", []),
+    ("template", "template [OPTIONS]", ["--layout", "--format", "--sector", "-o, --output"]),
+    ("export", "export [OPTIONS]", ["--service", "--layout", "--format", "--from", "--to",
+                                    "-o, --output"]),
+])
+def test_subcommand_help(command, usage, options, capsys):
+    assert main([*command.split(), "--help"]) == 0
+    out = capsys.readouterr().out
+    assert f"usage: python -m dashboard {usage}".lower() in out.lower()
+    for option in options:  # each listed at the start of a line of the help
+        assert re.search(rf"^  {re.escape(option)}\b", out, re.MULTILINE), option
+
+
+@pytest.mark.parametrize("args, message", [
+    (["snapshot", "--url", "/finance", "--state", "view.json"],
+     "--url and --state cannot be given together"),
+    (["snapshot", "--format", "csv"], "Give --url or --state"),
+    (["benchmark", "--service", "DEMO001", "--peers", "sector=same", "--neighbours", "5"],
+     "--peers and --neighbours cannot be given together"),
+    (["benchmark", "--period", "2024"], "Missing option '--service'"),
+    (["targets", "set", "--service", "DEMO001", "--metric", "searches"],
+     "Missing option '--value'"),
+    (["seed-demo", "--services", "many"], "'many' is not a valid integer"),
+])
+def test_bad_arguments_exit_2_with_a_reason(args, message, capsys):
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and message in err and "Usage: python -m dashboard" in err
 
 
 def run_cli(*args, database_url):
