@@ -2,9 +2,9 @@
 
 A Dash component's constructor checks its arguments on every call (prop names, ids,
 components in props other than children, deprecations) and takes 5-7 µs; a dashboard page
-is 100-150 components. `make` builds the same object, giving the same JSON to the browser, in
-well under a microsecond: it takes the class's prop lists from one instance built the normal
-way and checks the prop names against them. `html`, `dcc` and `dbc` here are drop-in
+is 100-150 components. `builder(cls)` builds the same object, giving the same JSON to the
+browser, in well under a microsecond: it takes the class's prop lists from one instance built
+the normal way and checks the prop names against them. `html`, `dcc` and `dbc` here are drop-in
 namespaces for the ones of dash and dash_bootstrap_components:
 `html.Div(children, className=...)`. tests/test_fast_components.py checks every class the
 pages use against its normal constructor.
@@ -64,11 +64,6 @@ def builder(cls):
     build.__doc__ = f"Build {cls.__module__}.{cls.__name__} with layouts.fast.builder."
     _builders[cls] = build
     return build
-
-
-def make(cls, children=None, **props):
-    """Return `cls(children, **props)`, built without the constructor's per-call checks."""
-    return builder(cls)(children, **props)
 
 
 class _Namespace:

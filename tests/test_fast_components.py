@@ -39,14 +39,14 @@ def test_made_like_the_constructor(cls, children, props):
         normal = cls(children, **props)
     else:
         normal = cls(**props)
-    made = fast.make(cls, children, **props)
+    made = fast.builder(cls)(children, **props)
     assert type(made) is cls
     assert made.to_plotly_json() == normal.to_plotly_json()
     assert to_json_plotly(made) == to_json_plotly(normal)
     assert vars(made) == vars(normal)
 
 
-def test_namespaces_build_with_make():
+def test_namespaces_build_with_builder():
     assert fast.html.Div("x", className="a").to_plotly_json() == \
         html.Div("x", className="a").to_plotly_json()
     assert fast.dbc.Col("x", lg=6).to_plotly_json() == dbc.Col("x", lg=6).to_plotly_json()
