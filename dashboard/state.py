@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from urllib.parse import urlencode
 
 from .periods import (GRANULARITIES, PeriodRange, add_months, financial_year_range, fy_year,
@@ -12,22 +13,6 @@ from .periods import (GRANULARITIES, PeriodRange, add_months, financial_year_ran
 
 DASHBOARD_CATEGORIES = ("staffing", "finance", "activity", "impact")
 SERVICE_CODE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")  # a service code as links carry it (fullmatch)
-
-
-class _worked_out_once:
-    """A property of a frozen state, worked out on first read and kept in the instance
-    (functools.cached_property without the lock Python 3.11 takes on every first read)."""
-
-    def __init__(self, func):
-        self.func = func
-        self.name = func.__name__
-        self.__doc__ = func.__doc__
-
-    def __get__(self, instance, owner=None):
-        if instance is None:
-            return self
-        value = instance.__dict__[self.name] = self.func(instance)
-        return value
 
 
 @dataclass(frozen=True)
@@ -45,7 +30,7 @@ class ViewState:
         """Serialise to a URL query string (with the leading '?')."""
         return self._query
 
-    @_worked_out_once
+    @cached_property
     def _query(self) -> str:
         params = {}
         if self.service:
@@ -59,8 +44,9 @@ class ViewState:
             params["categories"] = ",".join(self.categories) or "none"
         return "?" + urlencode(params)
 
-    @_worked_out_once
+    @cached_property
     def period(self) -> PeriodRange | None:
+        """The months chosen, once both ends are known."""
         if self.start and self.end:
             return PeriodRange(self.start, self.end)
         return None

@@ -276,19 +276,12 @@ def _build_view(db, conn, viewer, config: Config, page_key: str, state: ViewStat
             text = labels[grain][bucket] = period_label(bucket, grain, fy_start)
         return text
 
-    new_tuple = tuple.__new__
-
     def series(codes, cells: dict, grain: str) -> dict[str, list[Point]]:
         found = {}
         for code, values in derived_values(cells, codes, catalogue).items():
             if values:
                 name = catalogue[code].label
-                named = labels[grain]
-                # tuple.__new__ makes the same Point without the Python-level __new__ that
-                # Point(...) calls: a page makes a few hundred of them.
-                found[code] = [new_tuple(Point, (code, bucket, value, coverage,
-                                                 named.get(bucket) or label(bucket, grain),
-                                                 name))
+                found[code] = [Point(code, bucket, value, coverage, label(bucket, grain), name)
                                for bucket, (value, coverage) in values.items()]
         return found
 
