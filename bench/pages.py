@@ -85,12 +85,17 @@ def measure(url: str, repeat: int, seed: int = 7) -> dict:
     """Time every page's callback and its bare SQL in this process; return the figures.
 
     The callback is update_page, the function Dash calls, with the cache off; "with JSON" adds
-    the serialisation of its return value that Dash does for the response. Each sampled view
-    is drawn once untimed first, so that the bare SQL and the callback are both timed with the
-    service's figures in the page cache.
+    the serialisation of its return value that Dash does for the response; "request" is the
+    whole request to Dash's callback endpoint (dispatch, the callback, JSON, compression),
+    through Flask's test client, timed twice in alternation: with layouts.fast's component
+    builders, as the pages run, and with Dash's own constructors. Each sampled view is drawn
+    once untimed first, so that every timing has the service's figures in the page cache.
     """
     os.environ["DATABASE_URL"] = url
     from plotly.io.json import to_json_plotly
+
+    import dash_bootstrap_components as dbc
+    from dash import dcc, html
 
     from app import create_app
     from callbacks.filters import query_from_inputs, update_page
@@ -99,8 +104,15 @@ def measure(url: str, repeat: int, seed: int = 7) -> dict:
     from dashboard.db.services import data_extent, list_services, service_summary
     from dashboard.state import parse_state
     from dashboard.views import build_view
+    from layouts import fast, ids
 
     app = create_app({"DATABASE_URL": url, "CACHE_TYPE": "NullCache"})
+    client = app.server.test_client()
+    builders = {True: (fast.html, fast.dcc, fast.dbc), False: (html, dcc, dbc)}
+    key = next(k for k in app.callback_map if f"{ids.CONTENT}.children" in k)
+    outputs = [{"id": part.split(".")[0], "property": part.split(".")[1]}
+               for part in key.strip(".").split("...")]
+    names = (ids.SERVICE, ids.PERIOD_FROM, ids.PERIOD_TO, ids.GRANULARITY, ids.CATEGORIES)
     shelfmark = app.server.extensions["shelfmark"]
     db, config = shelfmark.db, shelfmark.config
     fy_start = config.fy_start_month("nhs")
@@ -111,6 +123,7 @@ def measure(url: str, repeat: int, seed: int = 7) -> dict:
     results = {}
     for page in PAGE_ORDER:
         callback_times, json_times, sql_times, data_times = [], [], [], []
+        request_times: dict[bool, list[float]] = {True: [], False: []}
         for i in range(repeat):
             code = rng.choice(services)
             fy = rng.choice(years)
@@ -140,6 +153,20 @@ def measure(url: str, repeat: int, seed: int = 7) -> dict:
                 started = time.perf_counter()
                 build_view(db, ANONYMOUS, config, page, state)
                 data_times.append(time.perf_counter() - started)
+            body = json.dumps({
+                "output": key, "outputs": outputs, "changedPropIds": [],
+                "inputs": [{"id": name, "property": "value", "value": value}
+                           for name, value in zip(names, inputs)],
+                "state": [{"id": ids.PAGE_KEY, "property": "data", "value": page}]})
+            for with_fast in ((True, False) if i % 2 else (False, True)):
+                fast.html, fast.dcc, fast.dbc = builders[with_fast]
+                started = time.perf_counter()
+                response = client.post("/_dash-update-component", data=body,
+                                       content_type="application/json",
+                                       headers={"Accept-Encoding": "gzip"})
+                request_times[with_fast].append(time.perf_counter() - started)
+                assert response.status_code == 200, response.status_code
+            fast.html, fast.dcc, fast.dbc = builders[True]
         results[page] = {
             "callback_p50_ms": _percentile(callback_times, 0.5) * 1000,
             "callback_p95_ms": _percentile(callback_times, 0.95) * 1000,
@@ -148,6 +175,8 @@ def measure(url: str, repeat: int, seed: int = 7) -> dict:
             "data_p50_ms": _percentile(data_times, 0.5) * 1000,
             "sql_p50_ms": _percentile(sql_times, 0.5) * 1000,
             "sql_p95_ms": _percentile(sql_times, 0.95) * 1000,
+            "request_p50_ms": _percentile(request_times[True], 0.5) * 1000,
+            "request_dash_p50_ms": _percentile(request_times[False], 0.5) * 1000,
         }
     results["_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
@@ -174,7 +203,7 @@ def report(label: str, rows: int, figures: dict) -> None:
           f"{figures['_peak_rss_mb']:.0f} MB")
     print(f"  {'page':<10} {'callback p50':>13} {'p95':>9} {'with JSON p50':>14} {'p95':>9} "
           f"{'of which data':>14} {'bare SQL p50':>13} {'p95':>9} {'ratio p50':>10} "
-          f"{'with JSON':>10}")
+          f"{'with JSON':>10} {'request p50':>12} {'Dash-built':>11}")
     for page in PAGE_ORDER:
         f = figures[page]
         bare = f["sql_p50_ms"] or float("nan")
@@ -182,7 +211,8 @@ def report(label: str, rows: int, figures: dict) -> None:
               f"{f['json_p50_ms']:>11.1f} ms {f['json_p95_ms']:>6.1f} ms "
               f"{f['data_p50_ms']:>11.1f} ms "
               f"{f['sql_p50_ms']:>10.1f} ms {f['sql_p95_ms']:>6.1f} ms "
-              f"{f['callback_p50_ms'] / bare:>9.1f}x {f['json_p50_ms'] / bare:>9.1f}x")
+              f"{f['callback_p50_ms'] / bare:>9.1f}x {f['json_p50_ms'] / bare:>9.1f}x "
+              f"{f['request_p50_ms']:>9.1f} ms {f['request_dash_p50_ms']:>8.1f} ms")
 
 
 def explain() -> None:
@@ -193,6 +223,9 @@ def explain() -> None:
           "'bare SQL' is the page's own aggregate statement alone (aggregate_rows: every\n"
           "stored-measure number the page shows, rows as the driver returns them). Both are "
           "timed with the\nservice's figures in the page cache (each view is drawn once untimed "
-          "first). See docs/performance.md.")
+          "first).\n'request' is the whole request to Dash's callback endpoint (dispatch, "
+          "callback, JSON, gzip) through\nFlask's test client; 'Dash-built' the same request "
+          "with Dash's own component constructors instead\nof layouts.fast's builders (timed "
+          "in alternation). See docs/performance.md.")
     print("Aims: callback at most 2x the bare SQL; 5M at most 3x the 50k time; "
           "at most 300 MB per worker.")
