@@ -3,10 +3,10 @@ undo it, and list what was loaded.
 
 An import runs in ONE write transaction (Database.writing: one writer at a time): the rows
 are staged in a temporary table, compared with what is stored (added, replaced, unchanged),
-the replaced values are kept for undo, and the batch is recorded. A process killed part-way leaves the database as it was; importing the same figures
-twice changes nothing the second time. `undo_import` removes exactly what a batch added (its
-figures, the services and the data source it created, its neighbour links) and restores the
-values it replaced. A writer that finds another one in progress waits for it (see
+the replaced values are kept for undo, and the batch is recorded. A process killed part-way
+leaves the database as it was; importing the same figures twice changes nothing the second
+time. `undo_import` removes exactly what a batch added (its figures, the services and the data
+source it created, its neighbour links) and restores the values it replaced. A writer that finds another one in progress waits for it (see
 dashboard.db.engine), so two imports of overlapping figures are counted and undone correctly.
 """
 
