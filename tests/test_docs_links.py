@@ -127,3 +127,28 @@ def test_the_check_finds_broken_links(tmp_path):
         "README.md: docs/guide.md#not-a-heading: no heading #not-a-heading",
         "README.md: ../outside.md: outside the repository",
     ]
+
+
+def code_map(readme: str) -> str:
+    """Return the README's code map: the fenced block under "## Code map"."""
+    section = readme.split("## Code map", 1)[1]
+    return section.split("```", 2)[1]
+
+
+def test_the_code_map_names_every_module_and_only_what_exists():
+    text = code_map((ROOT / "README.md").read_text())
+    named = set(re.findall(r"\b([a-z_]+(?:\.py|/))", text))
+    # Everything the map names exists: a file or a folder somewhere in the project.
+    project = {path.name + ("/" if path.is_dir() else "")
+               for path in ROOT.rglob("*") if ".venv" not in path.parts
+               and "node_modules" not in path.parts and ".git" not in path.parts}
+    assert sorted(named - project) == []
+    # Every module of the application's packages is named, and every top-level folder.
+    modules = {path.name for folder in ("dashboard", "dashboard/db")
+               for path in (ROOT / folder).glob("*.py") if not path.name.startswith("__")}
+    packages = {path.name + "/" for path in (ROOT / "dashboard").iterdir()
+                if (path / "__init__.py").exists()}
+    folders = {"dashboard/", "layouts/", "callbacks/", "bench/", "migrations/", "assets/",
+               "data/", "docs/", "tests/"}
+    assert sorted((modules | packages | folders) - named) == []
+
