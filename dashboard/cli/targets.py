@@ -95,6 +95,28 @@ def _target(db, service: str, metric: str, period: str | None, start: str | None
     raise ValueError("give --period 2024/25, or --from and --to months")
 
 
+def _change_target(service: str, metric: str, period: str | None, start: str | None,
+                   end: str | None, change):
+    """Find the target the options name and make `change(db, metric code, period)`; return
+    (metric code, period, what the change returned), or the exit status when no target could
+    be changed (1: no such service or measure, 2: a bad value), the reason on stderr."""
+    from ..targets import TargetError
+
+    db = open_database()
+    try:
+        try:
+            metric, when = _target(db, service, metric, period, start, end)
+        except LookupError as exc:
+            print(f"No target changed: {exc}", file=sys.stderr)
+            return 1
+        return metric, when, change(db, metric, when)
+    except (TargetError, ValueError) as exc:
+        print(f"No target changed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+
+
 @targets.command("set")
 @_which_target
 @click.option("--value", type=float, required=True, help="The target.")
@@ -110,22 +132,13 @@ def set_target(service: str, metric: str, period: str | None, start: str | None,
     from ..catalogue import CATALOGUE
     from ..db import targets as stored
     from ..formatting import format_value
-    from ..targets import TargetError
 
-    db = open_database()
-    try:
-        try:
-            metric, when = _target(db, service, metric, period, start, end)
-        except LookupError as exc:
-            print(f"No target changed: {exc}", file=sys.stderr)
-            return 1
-        saved = stored.set_target(db, COMMAND_LINE, service, metric, when, value,
-                                  note=note or "", created_by=user)
-    except (TargetError, ValueError) as exc:
-        print(f"No target changed: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        db.dispose()
+    found = _change_target(service, metric, period, start, end, lambda db, metric, when: (
+        stored.set_target(db, COMMAND_LINE, service, metric, when, value, note=note or "",
+                          created_by=user)))
+    if isinstance(found, int):
+        return found
+    metric, when, saved = found
     print(f"Target set: {service} {CATALOGUE[metric].name} "
           f"{when.start:%b %Y} to {when.end:%b %Y}: "
           f"{format_value(saved.value, CATALOGUE[metric])}")
@@ -138,21 +151,12 @@ def delete_target(service: str, metric: str, period: str | None, start: str | No
                   end: str | None) -> int:
     """Remove a service's target for a measure and period."""
     from ..db import targets as stored
-    from ..targets import TargetError
 
-    db = open_database()
-    try:
-        try:
-            metric, when = _target(db, service, metric, period, start, end)
-        except LookupError as exc:
-            print(f"No target changed: {exc}", file=sys.stderr)
-            return 1
-        removed = stored.delete_target(db, COMMAND_LINE, service, metric, when)
-    except (TargetError, ValueError) as exc:
-        print(f"No target changed: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        db.dispose()
+    found = _change_target(service, metric, period, start, end, lambda db, metric, when: (
+        stored.delete_target(db, COMMAND_LINE, service, metric, when)))
+    if isinstance(found, int):
+        return found
+    metric, when, removed = found
     if removed:
         print(f"Target removed: {service} {metric} {when.start:%b %Y} to {when.end:%b %Y}")
         return 0
