@@ -32,7 +32,7 @@ PAGES = {
     "activity": ("/activity", "#page-content .js-plotly-plot .main-svg"),
     "impact": ("/impact", "#page-content .js-plotly-plot .main-svg"),
     "executive": ("/executive", "#exec-content .js-plotly-plot .main-svg"),
-    "benchmark": ("/benchmark", "#bench-league .ag-row"),
+    "benchmark": ("/benchmark", "#benchmark-league .ag-row"),
     "import": ("/import", "#import-upload"),
     "data-quality": ("/data-quality", "#quality-coverage .main-svg"),
     "definitions": ("/definitions", "#definitions-grid .ag-row"),
@@ -98,7 +98,7 @@ def test_notes_and_empty_states_pass_axe(watched_page, base_url):
     page.wait_for_load_state("networkidle")
     assert_accessible(page, "a page for a period without figures")
     page.goto(base_url + "/benchmark?service=NOPE&fy=1066&per=nothing")
-    page.wait_for_selector("#bench-content .alert")
+    page.wait_for_selector("#benchmark-content .alert")
     page.wait_for_load_state("networkidle")
     assert_accessible(page, "the Benchmark page with a bad link")
     page.goto(base_url + "/data-quality?service=NOPE")
