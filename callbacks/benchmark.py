@@ -74,14 +74,15 @@ def navigate(service, fy, metric, per, same, size, neighbours, source, manual, s
              "fy": str(fy) if isinstance(fy, int) and not isinstance(fy, bool) else None,
              "metric": metric if isinstance(metric, str) else None,
              "per": per if per in NORMALISATIONS else "raw"}
-    if trigger == ids.BENCH_SAVED:
+    if trigger == ids.BENCHMARK_SAVED:
         if not isinstance(saved, str):
             return no_update
         group = load_group(context.current().db, context.current_viewer(), saved[:MAX_NAME])
         if group is None:
             return no_update
         query["peers"] = to_query(group.definition)
-    elif trigger in (ids.BENCH_SERVICE, ids.BENCH_FY, ids.BENCH_METRIC, ids.BENCH_PER):
+    elif trigger in (ids.BENCHMARK_SERVICE, ids.BENCHMARK_FY, ids.BENCHMARK_METRIC,
+                     ids.BENCHMARK_PER):
         query["peers"] = current_peers if isinstance(current_peers, str) else ""
     else:
         current, _ = from_query(current_peers if isinstance(current_peers, str) else "")
@@ -119,25 +120,25 @@ def register(app) -> None:
     """Register the Benchmark page's callbacks."""
     app.callback(
         Output(ids.PAGES_LOCATION, "href"),
-        Input(ids.BENCH_SERVICE, "value"),
-        Input(ids.BENCH_FY, "value"),
-        Input(ids.BENCH_METRIC, "value"),
-        Input(ids.BENCH_PER, "value"),
-        Input(ids.BENCH_SAME, "value"),
-        Input(ids.BENCH_SIZE, "value"),
-        Input(ids.BENCH_NEIGHBOURS, "value"),
-        Input(ids.BENCH_NEIGHBOUR_SOURCE, "value"),
-        Input(ids.BENCH_MANUAL, "value"),
-        Input(ids.BENCH_SAVED, "value"),
-        State(ids.BENCH_PEERS, "data"),
+        Input(ids.BENCHMARK_SERVICE, "value"),
+        Input(ids.BENCHMARK_FY, "value"),
+        Input(ids.BENCHMARK_METRIC, "value"),
+        Input(ids.BENCHMARK_PER, "value"),
+        Input(ids.BENCHMARK_SAME, "value"),
+        Input(ids.BENCHMARK_SIZE, "value"),
+        Input(ids.BENCHMARK_NEIGHBOURS, "value"),
+        Input(ids.BENCHMARK_NEIGHBOUR_SOURCE, "value"),
+        Input(ids.BENCHMARK_MANUAL, "value"),
+        Input(ids.BENCHMARK_SAVED, "value"),
+        State(ids.BENCHMARK_PEERS, "data"),
         State(ids.URL_SEARCH, "data"),
         prevent_initial_call=True,
     )(navigate)
     app.callback(
-        Output(ids.BENCH_SAVE_MESSAGE, "children"),
-        Output(ids.BENCH_SAVED, "options"),
-        Input(ids.BENCH_SAVE, "n_clicks"),
-        State(ids.BENCH_SAVE_NAME, "value"),
-        State(ids.BENCH_PEERS, "data"),
+        Output(ids.BENCHMARK_SAVE_MESSAGE, "children"),
+        Output(ids.BENCHMARK_SAVED, "options"),
+        Input(ids.BENCHMARK_SAVE, "n_clicks"),
+        State(ids.BENCHMARK_SAVE_NAME, "value"),
+        State(ids.BENCHMARK_PEERS, "data"),
         prevent_initial_call=True,
     )(save)

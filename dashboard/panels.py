@@ -45,7 +45,7 @@ def benchmark_panels(view) -> list[SnapshotPanel]:
     panels = []
     if c.withheld:
         panels.append(SnapshotPanel(
-            "bench-focus", f"{metric.label}{per}, {view.period_label}",
+            "benchmark-focus", f"{metric.label}{per}, {view.period_label}",
             caption=f"Peer figures withheld: {c.withheld_reason.removeprefix('withheld: ')}.",
             description="Where this service stands among its peers.", figure=None,
             table=pd.DataFrame({"Service": [THIS_SERVICE], "Value": [c.own_value]}),
@@ -63,7 +63,7 @@ def benchmark_panels(view) -> list[SnapshotPanel]:
         title = f"{metric.label}{per}: this service among {c.n_reporting:,} peers, " \
                 f"{view.period_label}"
         panels.append(SnapshotPanel(
-            "bench-distribution", title, caption=summary,
+            "benchmark-distribution", title, caption=summary,
             description="The peers' spread: the box is the middle half, the line the median; "
                         "each dot is a peer; the diamond is this service.",
             figure=make_distribution_figure(c, THIS_SERVICE, title, axis), table=table,
@@ -73,7 +73,7 @@ def benchmark_panels(view) -> list[SnapshotPanel]:
             notes=_left_out(c)))
         title = f"{metric.label}{per}, ranked (best first), {view.period_label}"
         panels.append(SnapshotPanel(
-            "bench-ranked", title, caption=summary,
+            "benchmark-ranked", title, caption=summary,
             description="Every reporting service ranked, this service highlighted.",
             figure=make_ranked_figure(c, THIS_SERVICE, title, axis), table=table,
             metrics=(c.metric,), alt_text=f"Bar chart: {title}. {summary}"))
@@ -87,7 +87,7 @@ def benchmark_panels(view) -> list[SnapshotPanel]:
             "Upper quartile": [p["q3"] for p in view.trend],
             "Withheld": ["yes" if p["withheld"] else "" for p in view.trend]})
         panels.append(SnapshotPanel(
-            "bench-trend", title, caption=_trend_caption(view.trend, c),
+            "benchmark-trend", title, caption=_trend_caption(view.trend, c),
             description="The band is the peers' middle half (lower to upper quartile). Years "
                         "where fewer peers had data than the minimum are left blank.",
             figure=make_peer_trend_figure(view.trend, THIS_SERVICE, title, axis), table=trend,
@@ -114,7 +114,7 @@ def benchmark_panels(view) -> list[SnapshotPanel]:
                    f"in the bottom quarter on {worst}.") if rows else \
             "Peer figures are withheld for every measure."
         panels.append(SnapshotPanel(
-            "bench-league", title, caption=caption,
+            "benchmark-league", title, caption=caption,
             description="Each bar runs from the lowest to the highest peer; the darker band is "
                         "the middle half, the line the median; the diamond is this service, "
                         "green in the best quarter, red in the worst, amber between (better "

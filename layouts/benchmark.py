@@ -87,44 +87,44 @@ def peer_controls(view: BenchmarkView) -> dbc.Card:
         dbc.Row([
             dbc.Col([
                 dbc.Label("Similar services", className="filter-label"),
-                dbc.Checklist(id=ids.BENCH_SAME, value=sorted(same),
+                dbc.Checklist(id=ids.BENCHMARK_SAME, value=sorted(same),
                               options=[{"label": label, "value": name}
                                        for name, label in options]),
-                dbc.Label("Size (population served)", html_for=ids.BENCH_SIZE,
+                dbc.Label("Size (population served)", html_for=ids.BENCHMARK_SIZE,
                           className="filter-label mt-2"),
-                dcc.Dropdown(id=ids.BENCH_SIZE, options=size_options, value=size_value,
+                dcc.Dropdown(id=ids.BENCHMARK_SIZE, options=size_options, value=size_value,
                              clearable=False, searchable=False),
             ], md=4),
             dbc.Col([
-                dbc.Label("Nearest neighbours (blank: off)", html_for=ids.BENCH_NEIGHBOURS,
+                dbc.Label("Nearest neighbours (blank: off)", html_for=ids.BENCHMARK_NEIGHBOURS,
                           className="filter-label"),
-                dbc.Input(id=ids.BENCH_NEIGHBOURS, type="number", min=1, max=500, step=1,
+                dbc.Input(id=ids.BENCHMARK_NEIGHBOURS, type="number", min=1, max=500, step=1,
                           value=definition.neighbours, placeholder="e.g. 15",
                           debounce=True),
-                dbc.RadioItems(id=ids.BENCH_NEIGHBOUR_SOURCE, className="mt-1",
+                dbc.RadioItems(id=ids.BENCHMARK_NEIGHBOUR_SOURCE, className="mt-1",
                                value=definition.neighbour_source
                                if definition.neighbour_source in {o["value"] for o in
                                                                   neighbour_sources}
                                else COMPUTED, options=neighbour_sources),
             ], md=4),
             dbc.Col([
-                dbc.Label("Add services by hand", html_for=ids.BENCH_MANUAL,
+                dbc.Label("Add services by hand", html_for=ids.BENCHMARK_MANUAL,
                           className="filter-label"),
-                dcc.Dropdown(id=ids.BENCH_MANUAL, multi=True, value=list(definition.manual),
+                dcc.Dropdown(id=ids.BENCHMARK_MANUAL, multi=True, value=list(definition.manual),
                              options=service_options(s for s in services
                                                      if s.code != service.code)
                              if service else [], placeholder="Choose services"),
-                dbc.Label("Saved groups", html_for=ids.BENCH_SAVED,
+                dbc.Label("Saved groups", html_for=ids.BENCHMARK_SAVED,
                           className="filter-label mt-2"),
-                dcc.Dropdown(id=ids.BENCH_SAVED, options=[
+                dcc.Dropdown(id=ids.BENCHMARK_SAVED, options=[
                     {"label": g.name, "value": g.name} for g in saved],
                     placeholder="Load a saved group", clearable=True),
                 dbc.InputGroup([
-                    dbc.Input(id=ids.BENCH_SAVE_NAME, placeholder="Name this group",
+                    dbc.Input(id=ids.BENCHMARK_SAVE_NAME, placeholder="Name this group",
                               maxLength=MAX_NAME),
-                    dbc.Button("Save", id=ids.BENCH_SAVE, color="outline-primary"),
+                    dbc.Button("Save", id=ids.BENCHMARK_SAVE, color="outline-primary"),
                 ], size="sm", className="mt-2"),
-                html.Div(id=ids.BENCH_SAVE_MESSAGE, className="small mt-1"),
+                html.Div(id=ids.BENCHMARK_SAVE_MESSAGE, className="small mt-1"),
             ], md=4),
         ], className="g-3"),
     ]), className="mb-3")
@@ -136,7 +136,7 @@ def summary(c: Comparison, own_name: str) -> html.Div:
         reason = c.withheld_reason.removeprefix("withheld: ")
         return dbc.Alert([html.Strong("Peer figures withheld: "), reason + ".", html.Br(),
                           f"{own_name}: {_value(c.own_value, c)}."],
-                         color="secondary", id="bench-withheld")
+                         color="secondary", id="benchmark-withheld")
     band = quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better)
     words = {"best": "in the best quarter of its peers", "worst": "in the bottom quarter of "
              "its peers", "middle": "in the middle half of its peers", "none": ""}[band]
@@ -156,7 +156,7 @@ def summary(c: Comparison, own_name: str) -> html.Div:
                                    html.Div(k, className="count-label")],
                                   className=f"count-tile {'tone-' + band if k == 'Own value' else ''}"),
                          xs=6, md=3, xl="auto", className="mb-2") for k, v in items],
-                className="g-2", id="bench-summary"),
+                className="g-2", id="benchmark-summary"),
         html.P([f"{own_name} is {words}" + ("." if words else ""),
                 (" " + "; ".join(extra) + ".") if extra else ""],
                className="small text-secondary") if words or extra else None,
@@ -210,7 +210,7 @@ def members(view: BenchmarkView) -> html.Details | None:
             "figures are not published, so charts letter them afresh for each measure.",
             className="small text-secondary mb-1"))
     return html.Details([html.Summary(f"Who is in this group ({total:,})"), *parts],
-                        className="member-details mb-2", id="bench-members")
+                        className="member-details mb-2", id="benchmark-members")
 
 
 def body(view: BenchmarkView) -> list:
@@ -223,7 +223,7 @@ def body(view: BenchmarkView) -> list:
         html.H1(f"Benchmark: {view.period_label}", className="page-title"),
         html.P(f"{service.name} compared with {inline(group.description)}.",
                className="page-subtitle",
-               id="bench-group"),
+               id="benchmark-group"),
         members(view),
     ]))
     if service.synthetic:
@@ -238,15 +238,15 @@ def body(view: BenchmarkView) -> list:
     children.append(summary(c, own_name))
     panels = {p.key: p for p in benchmark_panels(view)}
     charts = []
-    for key, graph_id, width in (("bench-distribution", "bench-distribution", 6),
-                                 ("bench-ranked", "bench-ranked", 6),
-                                 ("bench-trend", "bench-trend", 12)):
+    for key, graph_id, width in (("benchmark-distribution", "benchmark-distribution", 6),
+                                 ("benchmark-ranked", "benchmark-ranked", 6),
+                                 ("benchmark-trend", "benchmark-trend", 12)):
         panel = panels.get(key)
         if panel is None or not panel.has_chart:
             continue
         body_parts = accessible_graph(panel.figure, graph_id, panel.alt_text,
                                       table_markdown(panel.table))
-        if key == "bench-trend":
+        if key == "benchmark-trend":
             body_parts.insert(1, html.P(panel.description, className="panel-description"))
         charts.append(dbc.Col(dbc.Card(dbc.CardBody(body_parts), className="panel-card"),
                               lg=width, className="mb-3"))
@@ -255,14 +255,14 @@ def body(view: BenchmarkView) -> list:
         children.append(html.P(
             f"{service.name} has complete figures for one financial year only, so there is no "
             "trend against the peers yet.", className="small text-secondary",
-            id="bench-no-trend"))
+            id="benchmark-no-trend"))
     children.append(dbc.Card(dbc.CardBody([
         html.H2(f"Every headline measure, {view.period_label}", className="h5"),
         html.P("Each bar runs from the lowest to the highest peer; the darker band is the "
                "middle half, the line the median; the diamond is this service, green in the "
                "best quarter, red in the worst, amber between (better is to the right).",
                className="small text-secondary"),
-        dag.AgGrid(id=ids.BENCH_LEAGUE, rowData=league_rows(view.league),
+        dag.AgGrid(id=ids.BENCHMARK_LEAGUE, rowData=league_rows(view.league),
                    columnDefs=LEAGUE_COLUMNS,
                    defaultColDef={"sortable": True, "resizable": True, "filter": True,
                                   "wrapHeaderText": True, "autoHeaderHeight": True},
@@ -297,17 +297,17 @@ def layout(**query) -> html.Div:
     search = view.state.to_query()
     fy_start = ctx.config.fy_start_for(view.service) if view.service else 4
     controls = dbc.Row([
-        service_picker(ids.BENCH_SERVICE, services, view.state.service),
-        dbc.Col([dbc.Label("Financial year", html_for=ids.BENCH_FY, className="filter-label"),
-                 dcc.Dropdown(id=ids.BENCH_FY, options=[
+        service_picker(ids.BENCHMARK_SERVICE, services, view.state.service),
+        dbc.Col([dbc.Label("Financial year", html_for=ids.BENCHMARK_FY, className="filter-label"),
+                 dcc.Dropdown(id=ids.BENCHMARK_FY, options=[
                      {"label": fy_label(y, fy_start), "value": y} for y in view.years],
                      value=view.state.fy, clearable=False)], lg=2, md=4),
-        dbc.Col([dbc.Label("Measure", html_for=ids.BENCH_METRIC, className="filter-label"),
-                 dcc.Dropdown(id=ids.BENCH_METRIC, options=[
+        dbc.Col([dbc.Label("Measure", html_for=ids.BENCHMARK_METRIC, className="filter-label"),
+                 dcc.Dropdown(id=ids.BENCHMARK_METRIC, options=[
                      {"label": CATALOGUE[m].name, "value": m} for m in view.metrics],
                      value=view.state.metric, clearable=False)], lg=3, md=8),
-        dbc.Col([dbc.Label("Show figures", html_for=ids.BENCH_PER, className="filter-label"),
-                 dcc.Dropdown(id=ids.BENCH_PER, options=[
+        dbc.Col([dbc.Label("Show figures", html_for=ids.BENCHMARK_PER, className="filter-label"),
+                 dcc.Dropdown(id=ids.BENCHMARK_PER, options=[
                      {"label": label, "value": key}
                      for key, label in NORMALISATION_LABELS.items()],
                      value=view.state.per, clearable=False, searchable=False)], lg=3),
@@ -315,13 +315,13 @@ def layout(**query) -> html.Div:
     return html.Div([
         dcc.Store(id=ids.URL_SEARCH, data=search),
         html.Div(id=ids.URL_SYNCED, hidden=True),
-        dcc.Store(id=ids.BENCH_PEERS, data=view.state.peers),
+        dcc.Store(id=ids.BENCHMARK_PEERS, data=view.state.peers),
         navbar("benchmark", search),
         dbc.Container([
             html.Div(controls, className="filter-bar mb-3"),
             peer_controls(view) if view.service else None,
             toolbar("benchmark", search),
-            dcc.Loading(html.Div(body(view), id=ids.BENCH_CONTENT), type="default",
+            dcc.Loading(html.Div(body(view), id=ids.BENCHMARK_CONTENT), type="default",
                         delay_show=400),
         ], fluid=True, className="page-container"),
     ])

@@ -34,7 +34,7 @@ HEADER = [h for _, h in BENCHMARK_COLUMNS] + list(CONTEXT_COLUMNS)
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    return make_demo_app(tmp_path_factory, "bench-app", 12, years=2, BENCHMARK_MIN_PEERS=5)
+    return make_demo_app(tmp_path_factory, "benchmark-app", 12, years=2, BENCHMARK_MIN_PEERS=5)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def find(tree, component_id: str):
 
 def ranked_labels(tree) -> dict[str, float]:
     """Return the ranked chart's bar labels and values (the own service included)."""
-    figure = find(tree, "bench-ranked")["props"]["figure"]
+    figure = find(tree, "benchmark-ranked")["props"]["figure"]
     labels, values = {}, {}
     for trace in figure["data"]:
         for label, value in zip(trace.get("y") or [], trace.get("x") or []):
@@ -105,16 +105,16 @@ def test_anonymised_peers_are_never_named_in_figures_or_lists(client, services):
     own = services[0]
     tree = route(client, f"?service={own.code}&peers=sector:%3D")
     others = [s.name for s in services if s.code != own.code]
-    assert find(tree, "bench-distribution") is not None
-    for component in ("bench-distribution", "bench-ranked", "bench-summary", "bench-members",
-                      ids.BENCH_LEAGUE, "bench-group"):
+    assert find(tree, "benchmark-distribution") is not None
+    for component in ("benchmark-distribution", "benchmark-ranked", "benchmark-summary",
+                      "benchmark-members", ids.BENCHMARK_LEAGUE, "benchmark-group"):
         shown = text_of(find(tree, component))
         assert not [name for name in others if name in shown], component
     labels = ranked_labels(tree)
     peer_labels = [k for k in labels if k.startswith("Peer ")]
     assert len(peer_labels) == len(services) - 1
     assert all(re.fullmatch(r"Peer [A-Z]{1,2}", k) for k in peer_labels)
-    members = text_of(find(tree, "bench-members"))
+    members = text_of(find(tree, "benchmark-members"))
     assert f"{len(services) - 1} services in the group are not named" in members
 
 
@@ -164,14 +164,15 @@ def test_forged_small_group_gets_no_peer_figures(client, services):
     few = ",".join(s.code for s in services[1:4])  # three peers: below the minimum of five
     tree = route(client, f"?service={own}&peers=manual:{few}")
     shown = text_of(tree)
-    assert find(tree, "bench-withheld") is not None
-    assert find(tree, "bench-distribution") is None and find(tree, "bench-ranked") is None
+    assert find(tree, "benchmark-withheld") is not None
+    assert find(tree, "benchmark-distribution") is None and find(tree, "benchmark-ranked") is None
     assert "Peer A" not in shown
-    rows = find(tree, ids.BENCH_LEAGUE)["props"]["rowData"]
+    rows = find(tree, ids.BENCHMARK_LEAGUE)["props"]["rowData"]
     assert rows and all(r["median"] == "withheld" and r["spine"] is None and
                         r["rank"] == "withheld" for r in rows)
     # The three services' names appear nowhere but in the pickers (which list every service).
-    for component in ("bench-members", "bench-group", "bench-summary", ids.BENCH_LEAGUE):
+    for component in ("benchmark-members", "benchmark-group", "benchmark-summary",
+                      ids.BENCHMARK_LEAGUE):
         assert not [s.name for s in services[1:4] if s.name in text_of(find(tree, component))]
 
 
@@ -186,7 +187,7 @@ def test_hostile_links_are_explained_not_crashed(client, search):
     tree = route(client, search)
     shown = text_of(tree)
     assert "Traceback" not in shown and "<script>" not in shown
-    assert find(tree, ids.BENCH_CONTENT) is not None
+    assert find(tree, ids.BENCHMARK_CONTENT) is not None
 
 
 def test_parse_benchmark_state_reports_every_problem():
@@ -207,16 +208,16 @@ def test_parse_benchmark_state_reports_every_problem():
 
 
 def _navigate(client, **values):
-    inputs = [(ids.BENCH_SERVICE, "value"), (ids.BENCH_FY, "value"),
-              (ids.BENCH_METRIC, "value"), (ids.BENCH_PER, "value"),
-              (ids.BENCH_SAME, "value"), (ids.BENCH_SIZE, "value"),
-              (ids.BENCH_NEIGHBOURS, "value"), (ids.BENCH_NEIGHBOUR_SOURCE, "value"),
-              (ids.BENCH_MANUAL, "value"), (ids.BENCH_SAVED, "value")]
+    inputs = [(ids.BENCHMARK_SERVICE, "value"), (ids.BENCHMARK_FY, "value"),
+              (ids.BENCHMARK_METRIC, "value"), (ids.BENCHMARK_PER, "value"),
+              (ids.BENCHMARK_SAME, "value"), (ids.BENCHMARK_SIZE, "value"),
+              (ids.BENCHMARK_NEIGHBOURS, "value"), (ids.BENCHMARK_NEIGHBOUR_SOURCE, "value"),
+              (ids.BENCHMARK_MANUAL, "value"), (ids.BENCHMARK_SAVED, "value")]
     payload = {
         "output": f"{ids.PAGES_LOCATION}.href",
         "outputs": {"id": ids.PAGES_LOCATION, "property": "href"},
         "inputs": [{"id": i, "property": p, "value": values.get(i)} for i, p in inputs],
-        "state": [{"id": ids.BENCH_PEERS, "property": "data", "value": values.get("peers")},
+        "state": [{"id": ids.BENCHMARK_PEERS, "property": "data", "value": values.get("peers")},
                   {"id": ids.URL_SEARCH, "property": "data", "value": values.get("shown")}],
         "changedPropIds": [f"{values['changed']}.value"],
     }
@@ -225,16 +226,17 @@ def _navigate(client, **values):
 
 
 @pytest.mark.parametrize("forged", [
-    {ids.BENCH_NEIGHBOURS: 1e9}, {ids.BENCH_NEIGHBOURS: "ten"}, {ids.BENCH_NEIGHBOURS: True},
-    {ids.BENCH_MANUAL: [{"code": "X"}, "bad code!", 7]}, {ids.BENCH_SAME: "org_type"},
-    {ids.BENCH_SAME: ["org_type", "__class__", None]}, {ids.BENCH_SIZE: ["q5"]},
+    {ids.BENCHMARK_NEIGHBOURS: 1e9}, {ids.BENCHMARK_NEIGHBOURS: "ten"},
+    {ids.BENCHMARK_NEIGHBOURS: True},
+    {ids.BENCHMARK_MANUAL: [{"code": "X"}, "bad code!", 7]}, {ids.BENCHMARK_SAME: "org_type"},
+    {ids.BENCHMARK_SAME: ["org_type", "__class__", None]}, {ids.BENCHMARK_SIZE: ["q5"]},
 ])
 def test_forged_control_values_never_reach_the_address(client, forged):
     changed = next(iter(forged))
-    response = _navigate(client, changed=changed, **{ids.BENCH_SERVICE: "DEMO001"}, **forged)
+    response = _navigate(client, changed=changed, **{ids.BENCHMARK_SERVICE: "DEMO001"}, **forged)
     assert response.status_code in (200, 204)
     body = response.get_json()["response"] if response.status_code == 200 else {}
-    if changed == ids.BENCH_NEIGHBOURS:  # not a whole number from 1 to 500: nothing happens
+    if changed == ids.BENCHMARK_NEIGHBOURS:  # not a whole number from 1 to 500: nothing happens
         assert body == {}
     if body:
         href = body[ids.PAGES_LOCATION]["href"]
@@ -245,9 +247,9 @@ def test_forged_control_values_never_reach_the_address(client, forged):
 
 
 def test_controls_build_the_group_into_the_address(client):
-    response = _navigate(client, changed=ids.BENCH_SAME, **{
-        ids.BENCH_SERVICE: "DEMO001", ids.BENCH_SAME: ["org_type"], ids.BENCH_SIZE: "q3",
-        ids.BENCH_PER: "population", ids.BENCH_NEIGHBOURS: 4})
+    response = _navigate(client, changed=ids.BENCHMARK_SAME, **{
+        ids.BENCHMARK_SERVICE: "DEMO001", ids.BENCHMARK_SAME: ["org_type"],
+        ids.BENCHMARK_SIZE: "q3", ids.BENCHMARK_PER: "population", ids.BENCHMARK_NEIGHBOURS: 4})
     href = response.get_json()["response"][ids.PAGES_LOCATION]["href"]
     assert href.startswith("/benchmark?service=DEMO001")
     assert "peers=sector%3A%3D%3Borg_type%3A%3D%3Bsize%3Aq3%3Bnn%3A4" in href
@@ -256,13 +258,13 @@ def test_controls_build_the_group_into_the_address(client):
 
 def _save(client, name, peers):
     payload = {
-        "output": f"..{ids.BENCH_SAVE_MESSAGE}.children...{ids.BENCH_SAVED}.options..",
-        "outputs": [{"id": ids.BENCH_SAVE_MESSAGE, "property": "children"},
-                    {"id": ids.BENCH_SAVED, "property": "options"}],
-        "inputs": [{"id": ids.BENCH_SAVE, "property": "n_clicks", "value": 1}],
-        "state": [{"id": ids.BENCH_SAVE_NAME, "property": "value", "value": name},
-                  {"id": ids.BENCH_PEERS, "property": "data", "value": peers}],
-        "changedPropIds": [f"{ids.BENCH_SAVE}.n_clicks"],
+        "output": f"..{ids.BENCHMARK_SAVE_MESSAGE}.children...{ids.BENCHMARK_SAVED}.options..",
+        "outputs": [{"id": ids.BENCHMARK_SAVE_MESSAGE, "property": "children"},
+                    {"id": ids.BENCHMARK_SAVED, "property": "options"}],
+        "inputs": [{"id": ids.BENCHMARK_SAVE, "property": "n_clicks", "value": 1}],
+        "state": [{"id": ids.BENCHMARK_SAVE_NAME, "property": "value", "value": name},
+                  {"id": ids.BENCHMARK_PEERS, "property": "data", "value": peers}],
+        "changedPropIds": [f"{ids.BENCHMARK_SAVE}.n_clicks"],
     }
     response = client.post("/_dash-update-component", data=json.dumps(payload),
                            content_type="application/json")
@@ -272,18 +274,18 @@ def _save(client, name, peers):
 
 def test_saving_groups_checks_name_and_definition(client, demo_app):
     saved = _save(client, "Acute trusts like us", "sector:=;org_type:=")
-    assert "Saved as" in saved[ids.BENCH_SAVE_MESSAGE]["children"]
+    assert "Saved as" in saved[ids.BENCHMARK_SAVE_MESSAGE]["children"]
     assert {"label": "Acute trusts like us", "value": "Acute trusts like us"} in \
-        saved[ids.BENCH_SAVED]["options"]
+        saved[ids.BENCHMARK_SAVED]["options"]
     again = _save(client, "Acute trusts like us", "sector:=")
-    assert "already exists" in again[ids.BENCH_SAVE_MESSAGE]["children"]
+    assert "already exists" in again[ids.BENCHMARK_SAVE_MESSAGE]["children"]
     for name, peers in (("<script>alert(1)</script>" * 10, "sector:="), ("", "sector:="),
                         ("Bad group", "size:q99"), ("Not text", {"sector": "nhs"})):
         answer = _save(client, name, peers)
-        message = answer[ids.BENCH_SAVE_MESSAGE]["children"]
+        message = answer[ids.BENCHMARK_SAVE_MESSAGE]["children"]
         assert "Saved" not in message and "Traceback" not in message
     tree = route(client, "?service=DEMO001")
-    options = find(tree, ids.BENCH_SAVED)["props"]["options"]
+    options = find(tree, ids.BENCHMARK_SAVED)["props"]["options"]
     assert [o["value"] for o in options] == ["Acute trusts like us"]
 
 
@@ -304,7 +306,7 @@ def test_table_downloads_as_csv_and_xlsx_with_the_same_columns(client, services)
                      response.headers["Content-Disposition"])
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == HEADER
-    league = find(tree, ids.BENCH_LEAGUE)["props"]["rowData"]
+    league = find(tree, ids.BENCHMARK_LEAGUE)["props"]["rowData"]
     assert [r[1] for r in rows[1:]] == [r["metric"] for r in league]
     column = {h: i for i, h in enumerate(HEADER)}
     assert all(r[column["Quartile method"]] == QUARTILE_METHOD for r in rows[1:])
@@ -442,23 +444,23 @@ def test_controls_keep_what_they_do_not_show(client):
     settings the controls cannot show: ticking a box changes only what the box owns."""
     current = "sector:=;region:London,Midlands;size:4000..6000;nnby:population,visits"
     tree = route(client, f"?service=DEMO001&peers={current.replace('=', '%3D')}")
-    size = find(tree, ids.BENCH_SIZE)["props"]
+    size = find(tree, ids.BENCHMARK_SIZE)["props"]
     assert size["value"] == "custom"
     assert {"label": "Population 4,000–6,000", "value": "custom"} in size["options"]
 
     def peers_after(**controls) -> str:
-        response = _navigate(client, peers=current, **{ids.BENCH_SERVICE: "DEMO001"},
+        response = _navigate(client, peers=current, **{ids.BENCHMARK_SERVICE: "DEMO001"},
                              **controls)
         href = response.get_json()["response"][ids.PAGES_LOCATION]["href"]
         query = __import__("urllib.parse").parse.parse_qs(href.split("?", 1)[1])
         return query["peers"][0]
 
-    assert peers_after(changed=ids.BENCH_SAME, **{ids.BENCH_SAME: ["source"],
-                                                  ids.BENCH_SIZE: "custom"}) == \
+    assert peers_after(changed=ids.BENCHMARK_SAME, **{ids.BENCHMARK_SAME: ["source"],
+                                                  ids.BENCHMARK_SIZE: "custom"}) == \
         "sector:=;region:London,Midlands;source:=;size:4000..6000;nnby:population,visits"
-    assert peers_after(changed=ids.BENCH_SIZE, **{ids.BENCH_SIZE: "q3"}) == \
+    assert peers_after(changed=ids.BENCHMARK_SIZE, **{ids.BENCHMARK_SIZE: "q3"}) == \
         "sector:=;region:London,Midlands;size:q3;nnby:population,visits"
-    assert peers_after(changed=ids.BENCH_SIZE, **{ids.BENCH_SIZE: ""}) == \
+    assert peers_after(changed=ids.BENCHMARK_SIZE, **{ids.BENCHMARK_SIZE: ""}) == \
         "sector:=;region:London,Midlands;nnby:population,visits"
 
 
@@ -487,7 +489,7 @@ def test_same_as_mine_offers_only_attributes_the_service_has(tmp_path):
     offered = {}
     for code in ("US1", "EN1"):
         tree = route(client, f"?service={code}")
-        offered[code] = [o["value"] for o in find(tree, ids.BENCH_SAME)["props"]["options"]]
+        offered[code] = [o["value"] for o in find(tree, ids.BENCHMARK_SAME)["props"]["options"]]
     assert offered["US1"] == ["source", "state", "locale"]
     assert offered["EN1"] == ["source", "region"]
 

@@ -32,7 +32,7 @@ PAGES = {
     "activity": ("/activity", "#page-content .js-plotly-plot .main-svg"),
     "impact": ("/impact", "#page-content .js-plotly-plot .main-svg"),
     "executive": ("/executive", "#exec-content .js-plotly-plot .main-svg"),
-    "benchmark": ("/benchmark", "#bench-league .ag-row"),
+    "benchmark": ("/benchmark", "#benchmark-league .ag-row"),
     "import": ("/import", "#import-upload"),
     "data-quality": ("/data-quality", "#quality-coverage .main-svg"),
     "definitions": ("/definitions", "#definitions-grid .ag-row"),
@@ -98,7 +98,7 @@ def test_notes_and_empty_states_pass_axe(watched_page, base_url):
     page.wait_for_load_state("networkidle")
     assert_accessible(page, "a page for a period without figures")
     page.goto(base_url + "/benchmark?service=NOPE&fy=1066&per=nothing")
-    page.wait_for_selector("#bench-content .alert")
+    page.wait_for_selector("#benchmark-content .alert")
     page.wait_for_load_state("networkidle")
     assert_accessible(page, "the Benchmark page with a bad link")
     page.goto(base_url + "/data-quality?service=NOPE")
@@ -249,6 +249,31 @@ def focused_id(page) -> str:
     return page.evaluate("document.activeElement ? document.activeElement.id : ''")
 
 
+# The option of an open dropdown that has focus: its place in the list (which a virtualised list
+# keeps in data-option-index), its value, whether it is the one chosen, and its words.
+FOCUSED_OPTION = """() => {
+    const e = document.activeElement;
+    const row = e && e.tagName === 'INPUT'
+        && e.closest('.dash-dropdown-content [data-option-index]');
+    return row ? {index: Number(row.dataset.optionIndex), value: e.value, checked: e.checked,
+                  label: row.innerText.trim()} : null;
+}"""
+
+
+def wait_for_focused_option(page, index: int | None = None) -> dict:
+    """Wait until an option of the open list (the one at `index`, if given) has focus; return it.
+
+    Dash moves focus to an option in the animation frame after the key that asks for it, so
+    straight after a key press focus can still be on the option before, and a key pressed then
+    goes to that one.
+    """
+    page.wait_for_function(f"""(index) => {{
+        const option = ({FOCUSED_OPTION})();
+        return option !== null && (index === null || option.index === index);
+    }}""", arg=index)
+    return page.evaluate(FOCUSED_OPTION)
+
+
 def test_keyboard_operates_filters_download_menu_and_data_tables(watched_page, base_url):
     """With keys alone: open and close a "Show data" table, change how time is grouped and the
     service, open the Download menu and download from it, copy the link, open the Data menu."""
@@ -272,14 +297,15 @@ def test_keyboard_operates_filters_download_menu_and_data_tables(watched_page, b
 
     before = page.locator(".page-subtitle").inner_text()
     page.locator(f"#{ids.SERVICE}").focus()
-    page.keyboard.press("ArrowDown")  # opens the list
-    page.wait_for_selector(".dash-dropdown-option")
-    page.keyboard.press("ArrowDown")  # the first service
-    if page.evaluate("document.activeElement.checked"):  # already chosen: the next one
-        page.keyboard.press("ArrowDown")
-    choice = page.evaluate("document.activeElement.value")
+    page.keyboard.press("ArrowDown")  # opens the list, with focus on the service chosen
+    start = wait_for_focused_option(page)
+    assert start["checked"], start
+    page.keyboard.press("ArrowDown")  # the next service
+    choice = wait_for_focused_option(page, start["index"] + 1)["value"]
     page.keyboard.press("Enter")
-    page.wait_for_function(f"window.location.search.includes('service={choice}')")
+    page.wait_for_function(
+        "(code) => new URLSearchParams(window.location.search).get('service') === code",
+        arg=choice)
     page.wait_for_function(
         "(before) => document.querySelector('.page-subtitle').innerText !== before", arg=before)
     page.keyboard.press("Escape")
@@ -337,12 +363,18 @@ def many_services_url(tmp_path_factory):
 
 def test_a_long_service_list_passes_axe_and_works_from_the_keyboard(watched_page,
                                                                      many_services_url):
+    """Open a list of 110 services from the keyboard, go down it with the arrow keys past the
+    options drawn when it opened, choose one with Enter, and see the page show that service."""
     page = watched_page
     page.goto(many_services_url + "/")
     wait_ready(page)
+    chosen = page.evaluate("new URLSearchParams(window.location.search).get('service')")
+    assert chosen
     page.locator(f"#{ids.SERVICE}").focus()
-    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # opens the list, with focus on the service chosen
     page.wait_for_selector(".dash-options-list-virtualized .dash-dropdown-option")
+    start = wait_for_focused_option(page)
+    assert start["value"] == chosen and start["checked"], start
     assert_accessible(page, "a page with a virtualised list of 110 services open")
     assert page.locator(".dash-dropdown-content .dash-options-list").get_attribute("role") \
         == "radiogroup"
@@ -350,9 +382,27 @@ def test_a_long_service_list_passes_axe_and_works_from_the_keyboard(watched_page
     # width) can take focus.
     assert page.evaluate("""() => [...document.querySelectorAll('[aria-hidden="true"] *')]
         .filter(e => { e.focus(); return document.activeElement === e; }).length""") == 0
-    for _ in range(3):
+    assert page.evaluate(FOCUSED_OPTION) == start
+
+    # Down to the first option that was not drawn when the list opened, one key at a time.
+    drawn = page.evaluate("""() => [...document.querySelectorAll(
+        '.dash-options-list-virtualized [data-option-index]')].map(e => +e.dataset.optionIndex)""")
+    target = max(drawn) + 1
+    assert start["index"] + 3 <= target < 110, (start, drawn)
+    for index in range(start["index"] + 1, target + 1):
         page.keyboard.press("ArrowDown")
-    choice = page.evaluate("document.activeElement.value")
+        choice = wait_for_focused_option(page, index)
+    assert choice["value"] != chosen and not choice["checked"], choice
+
     page.keyboard.press("Enter")
-    page.wait_for_function(f"window.location.search.includes('service={choice}')")
+    page.wait_for_function(
+        "(code) => new URLSearchParams(window.location.search).get('service') === code",
+        arg=choice["value"])
+    page.wait_for_selector(".dash-dropdown-content", state="detached")  # the list closed
+    assert page.locator(f"#{ids.SERVICE}").inner_text().strip() == choice["label"]
+    name = choice["label"].removesuffix(f" ({choice['value']})")
+    page.wait_for_function(
+        "(name) => document.querySelector('.page-subtitle').innerText.startsWith(name + ' ·')",
+        arg=name)
+    assert focused_id(page) == ids.SERVICE  # focus is back on the dropdown
     assert page.errors == []

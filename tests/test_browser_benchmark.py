@@ -57,7 +57,7 @@ def demo(base_url):
     return {"services": services, "own": own}
 
 
-def bench_url(base_url: str, **query) -> str:
+def benchmark_url(base_url: str, **query) -> str:
     """Return a Benchmark address; peers text is given in its link form (`=` sent as %3D)."""
     parts = [f"{k}={quote(str(v), safe=':;,.')}" if k == "peers" else f"{k}={quote(str(v))}"
              for k, v in query.items()]
@@ -82,20 +82,20 @@ def wait_view(page) -> None:
     """
     page.wait_for_function(
         """() => {
-            const c = document.getElementById('bench-content');
+            const c = document.getElementById('benchmark-content');
             const link = c && c.querySelector('a[href^="/download/benchmark"]');
-            if (!link || !c.querySelector('#bench-group')) return false;
+            if (!link || !c.querySelector('#benchmark-group')) return false;
             const search = link.getAttribute('href').replace('/download/benchmark', '')
                 .replace(/&format=csv$/, '');
             if (search !== window.location.search) return false;
-            for (const id of ['bench-distribution', 'bench-ranked', 'bench-trend']) {
+            for (const id of ['benchmark-distribution', 'benchmark-ranked', 'benchmark-trend']) {
                 const g = document.getElementById(id);
                 if (g && !g.querySelector('.main-svg')) return false;
             }
-            return document.querySelectorAll('#bench-league .ag-row').length > 0;
+            return document.querySelectorAll('#benchmark-league .ag-row').length > 0;
         }""", timeout=20000)
     page.wait_for_load_state("networkidle")
-    page.locator("#bench-group").wait_for(state="visible")
+    page.locator("#benchmark-group").wait_for(state="visible")
 
 
 def open_view(page, url: str) -> None:
@@ -120,7 +120,7 @@ def choose(page, dropdown_id: str, label: str) -> None:
 
 
 def group_text(page) -> str:
-    return page.locator("#bench-group").inner_text()
+    return page.locator("#benchmark-group").inner_text()
 
 
 def group_size(page) -> int:
@@ -128,7 +128,7 @@ def group_size(page) -> int:
     match = re.search(r": ([\d,]+) services?\.$", group_text(page))
     assert match, group_text(page)
     n = int(match.group(1).replace(",", ""))
-    members = page.locator("#bench-members summary").inner_text()
+    members = page.locator("#benchmark-members summary").inner_text()
     assert members == f"Who is in this group ({n:,})", members
     return n
 
@@ -144,7 +144,7 @@ def min_peers(page) -> int:
 def tiles(page) -> dict[str, str]:
     """Return the summary tiles as {label: value}."""
     return dict(page.evaluate(
-        """() => [...document.querySelectorAll('#bench-summary .count-tile')].map(
+        """() => [...document.querySelectorAll('#benchmark-summary .count-tile')].map(
             t => [t.querySelector('.count-label').innerText.trim(),
                   t.querySelector('.count-value').innerText.trim()])"""))
 
@@ -196,7 +196,7 @@ def strings(value) -> list[str]:
 
 def ranked(page) -> tuple[list[str], list[float]]:
     """Return the ranked chart's bar labels and values, best first."""
-    [trace] = figure(page, "bench-ranked")["data"]
+    [trace] = figure(page, "benchmark-ranked")["data"]
     assert trace["type"] == "bar"
     return trace["y"][::-1], [float(v) for v in trace["x"][::-1]]  # drawn bottom-up
 
@@ -226,16 +226,16 @@ def check_rank_against_chart(page) -> tuple[int, int]:
 def test_build_group_by_attributes(watched_page, base_url, demo):
     page = watched_page
     own, services = demo["own"], demo["services"]
-    open_view(page, bench_url(base_url, service=OWN))
+    open_view(page, benchmark_url(base_url, service=OWN))
     minimum = min_peers(page)
     # The first group: the same sector and national return, the same population fifth.
     assert peer_parts(url_state(page)["peers"]) == {"sector:=", "source:=", "size:q5"}
-    assert page.locator(f"#{ids.BENCH_SIZE}").inner_text().strip() == "Same fifth"
+    assert page.locator(f"#{ids.BENCHMARK_SIZE}").inner_text().strip() == "Same fifth"
     assert "same population quintile" in group_text(page)
     fifth = group_size(page)
 
     # Any size: every other service of the same sector and return.
-    change_and_wait(page, lambda: choose(page, ids.BENCH_SIZE, "Any size"))
+    change_and_wait(page, lambda: choose(page, ids.BENCHMARK_SIZE, "Any size"))
     assert peer_parts(url_state(page)["peers"]) == {"sector:=", "source:="}
     text = group_text(page)
     assert "quintile" not in text and "in the same national return as yours" in text
@@ -243,8 +243,8 @@ def test_build_group_by_attributes(watched_page, base_url, demo):
                 if s.sector == own.sector and s.source_code == own.source_code and s.code != OWN]
     assert group_size(page) == len(everyone) != fifth
     assert len(everyone) >= minimum  # so the charts are shown
-    assert page.locator("#bench-withheld").count() == 0
-    assert page.locator("#bench-summary").is_visible()
+    assert page.locator("#benchmark-withheld").count() == 0
+    assert page.locator("#benchmark-summary").is_visible()
 
     # Tick "Same type of organisation": only services of the own type remain.
     change_and_wait(page, lambda: page.get_by_label("Same type of organisation", exact=True).click())
@@ -256,10 +256,10 @@ def test_build_group_by_attributes(watched_page, base_url, demo):
     assert group_size(page) == len(same_type) < len(everyone)
     # Fewer peers than the minimum: the figures are withheld, and the page says so.
     assert len(same_type) < minimum
-    assert page.locator("#bench-withheld").is_visible()
+    assert page.locator("#benchmark-withheld").is_visible()
 
     # And a size band on top: the same half of that type's populations.
-    change_and_wait(page, lambda: choose(page, ids.BENCH_SIZE, "Same half"))
+    change_and_wait(page, lambda: choose(page, ids.BENCHMARK_SIZE, "Same half"))
     assert peer_parts(url_state(page)["peers"]) == {"sector:=", "source:=", "org_type:=",
                                                     "size:q2"}
     assert "same population half" in group_text(page)
@@ -273,22 +273,22 @@ def test_build_group_by_attributes(watched_page, base_url, demo):
 def test_normalisation_changes_figures_and_rank(watched_page, base_url, demo):
     page = watched_page
     own = demo["own"]
-    open_view(page, bench_url(base_url, service=OWN, peers=SIMILAR, metric="searches"))
+    open_view(page, benchmark_url(base_url, service=OWN, peers=SIMILAR, metric="searches"))
     assert url_state(page)["per"] == "raw"
-    assert page.locator(f"#{ids.BENCH_PER}").inner_text().strip() == "As reported"
-    heading = page.locator("#bench-content h2").first.inner_text()
+    assert page.locator(f"#{ids.BENCHMARK_PER}").inner_text().strip() == "As reported"
+    heading = page.locator("#benchmark-content h2").first.inner_text()
     assert heading.startswith("Literature/evidence searches, ") and " per " not in heading
     before = tiles(page)
     rank_before = check_rank_against_chart(page)
 
-    change_and_wait(page, lambda: choose(page, ids.BENCH_PER, "Per 1,000 served"))
+    change_and_wait(page, lambda: choose(page, ids.BENCHMARK_PER, "Per 1,000 served"))
     state = url_state(page)
     assert state["per"] == "population"
     assert state["metric"] == "searches" and state["service"] == OWN
     assert peer_parts(state["peers"]) == peer_parts(SIMILAR)  # the group is kept
-    assert page.locator(f"#{ids.BENCH_PER}").inner_text().strip() == "Per 1,000 served"
+    assert page.locator(f"#{ids.BENCHMARK_PER}").inner_text().strip() == "Per 1,000 served"
     per = f"per 1,000 {own.population_unit} served"
-    heading = page.locator("#bench-content h2").first.inner_text()
+    heading = page.locator("#benchmark-content h2").first.inner_text()
     assert heading.startswith(f"Literature/evidence searches {per}, "), heading
     after = tiles(page)
     rank_after = check_rank_against_chart(page)
@@ -299,15 +299,16 @@ def test_normalisation_changes_figures_and_rank(watched_page, base_url, demo):
     assert after["Peer median"] != before["Peer median"]
     assert after["Rank"] != before["Rank"] and rank_after != rank_before, (before, after)
     assert after["Percentile"] != before["Percentile"]
-    for graph in ("bench-distribution", "bench-ranked", "bench-trend"):  # titles say it too
+    # The titles say it too.
+    for graph in ("benchmark-distribution", "benchmark-ranked", "benchmark-trend"):
         assert per in figure(page, graph)["title"], graph
     # The league table names the denominator on every measure it divides.
-    league = page.locator(f"#{ids.BENCH_LEAGUE}").inner_text()
+    league = page.locator(f"#{ids.BENCHMARK_LEAGUE}").inner_text()
     assert per in league
     assert_accessible(page, "the Benchmark page per 1,000 served")
 
     # Back to "As reported": the first figures return.
-    change_and_wait(page, lambda: choose(page, ids.BENCH_PER, "As reported"))
+    change_and_wait(page, lambda: choose(page, ids.BENCHMARK_PER, "As reported"))
     assert url_state(page)["per"] == "raw"
     assert tiles(page) == before
     assert page.errors == []
@@ -317,11 +318,11 @@ def test_own_service_highlighted_and_peers_anonymous(watched_page, base_url, dem
     page = watched_page
     own, services = demo["own"], demo["services"]
     others = [s for s in services.values() if s.code != OWN]
-    open_view(page, bench_url(base_url, service=OWN, peers=SIMILAR))
+    open_view(page, benchmark_url(base_url, service=OWN, peers=SIMILAR))
     n_reporting = int(re.match(r"(\d+) of", tiles(page)["Peers reporting"]).group(1))
 
     # The distribution: every peer a dot labelled "Peer X", the own service a diamond.
-    dist = figure(page, "bench-distribution")
+    dist = figure(page, "benchmark-distribution")
     [dots] = [t for t in dist["data"] if t["name"] == "Peer"]
     [mine] = [t for t in dist["data"] if t["name"] == OWN_LABEL]
     labels = [t.rsplit(":", 1)[0] for t in dots["text"]]
@@ -330,12 +331,12 @@ def test_own_service_highlighted_and_peers_anonymous(watched_page, base_url, dem
     assert mine["text"] == [OWN_LABEL] and mine["marker"]["symbol"] == "diamond"
     assert mine["marker"]["color"] != dots["marker"]["color"]
     assert close(float(mine["x"][0]), number(tiles(page)["Own value"]))
-    assert page.locator("#bench-distribution .textpoint", has_text=OWN_LABEL).count() == 1
+    assert page.locator("#benchmark-distribution .textpoint", has_text=OWN_LABEL).count() == 1
 
     # The ranked bars: the same peers (by label and value), the own bar in its own colour.
     names, values = ranked(page)
     assert sorted(names) == sorted([*labels, OWN_LABEL])
-    [bar] = figure(page, "bench-ranked")["data"]
+    [bar] = figure(page, "benchmark-ranked")["data"]
     colours = bar["marker"]["color"][::-1]
     own_colour = colours[names.index(OWN_LABEL)]
     assert all(c != own_colour for n, c in zip(names, colours) if n != OWN_LABEL)
@@ -345,36 +346,36 @@ def test_own_service_highlighted_and_peers_anonymous(watched_page, base_url, dem
 
     # Hovering a peer's bar shows its letter and figure, nothing more.
     # (Plotly's drag layer lies over the bars and finds what is under the mouse itself.)
-    bars = page.locator("#bench-ranked .trace.bars .point")
+    bars = page.locator("#benchmark-ranked .trace.bars .point")
     hovered = []
     for i in (0, len(names) - 1 - names.index(OWN_LABEL)):  # the bottom bar, the own bar
         bars.nth(i).scroll_into_view_if_needed()
         box = bars.nth(i).bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
         hovered.append(page.wait_for_function(
-            "() => document.querySelector('#bench-ranked .hoverlayer .hovertext')"
+            "() => document.querySelector('#benchmark-ranked .hoverlayer .hovertext')"
             "?.textContent").json_value())
         page.mouse.move(1, 1)
         page.wait_for_function(
-            "() => !document.querySelector('#bench-ranked .hoverlayer .hovertext')")
+            "() => !document.querySelector('#benchmark-ranked .hoverlayer .hovertext')")
     assert re.match(r"^Peer [A-Z]{1,3}\s*: \d", hovered[0]), hovered
     assert re.match(r"^This service\s*: \d", hovered[1]), hovered
 
     # No other demo service is named or coded anywhere: page text (the list of members
     # opened), every chart's data and hover text, or the league table.
-    page.locator("#bench-members summary").click()
-    members = page.locator("#bench-members").inner_text()
+    page.locator("#benchmark-members summary").click()
+    members = page.locator("#benchmark-members").inner_text()
     assert f"{len(others)} services in the group are not named" in members
     text = page.locator("body").inner_text()
-    chart_text = " ".join([*hovered, *(s for g in ("bench-distribution", "bench-ranked",
-                                                   "bench-trend")
+    chart_text = " ".join([*hovered, *(s for g in ("benchmark-distribution", "benchmark-ranked",
+                                                   "benchmark-trend")
                                        for s in strings(figure(page, g)))])
     assert own.name in text
     for other in others:
         for where, content in (("page", text), ("charts", chart_text)):
             assert other.name not in content, (where, other.name)
             assert other.code not in content, (where, other.code)
-    trend_names = {t["name"] for t in figure(page, "bench-trend")["data"]}
+    trend_names = {t["name"] for t in figure(page, "benchmark-trend")["data"]}
     assert OWN_LABEL in trend_names
     page.screenshot(path=str(SCREENSHOTS / "benchmark.png"), full_page=True)
     assert_accessible(page, "the Benchmark page with its group's members listed")
@@ -385,34 +386,34 @@ def view_snapshot(page) -> dict:
     """What a reader sees: the controls' values, the group, the figures and the charts."""
     return {
         "controls": {i: page.locator(f"#{i}").inner_text().strip()
-                     for i in (ids.BENCH_SERVICE, ids.BENCH_FY, ids.BENCH_METRIC, ids.BENCH_PER,
-                               ids.BENCH_SIZE)},
+                     for i in (ids.BENCHMARK_SERVICE, ids.BENCHMARK_FY, ids.BENCHMARK_METRIC,
+                               ids.BENCHMARK_PER, ids.BENCHMARK_SIZE)},
         "same": page.evaluate(
-            f"""() => [...document.querySelectorAll('#{ids.BENCH_SAME} input')].map(
+            f"""() => [...document.querySelectorAll('#{ids.BENCHMARK_SAME} input')].map(
                 i => [i.value, i.checked])"""),
         "group": group_text(page),
-        "headings": page.locator("#bench-content h1, #bench-content h2").all_inner_texts(),
+        "headings": page.locator("#benchmark-content h1, #benchmark-content h2").all_inner_texts(),
         "tiles": tiles(page),
         "ranked": ranked(page),
-        "league": page.locator(f"#{ids.BENCH_LEAGUE}").inner_text(),
+        "league": page.locator(f"#{ids.BENCHMARK_LEAGUE}").inner_text(),
     }
 
 
 def test_url_reproduces_the_view(watched_page, base_url, browser):
     page = watched_page
-    open_view(page, bench_url(base_url, service="DEMO004"))
+    open_view(page, benchmark_url(base_url, service="DEMO004"))
     first_metric = url_state(page)["metric"]
-    change_and_wait(page, lambda: choose(page, ids.BENCH_SIZE, "Any size"))
-    change_and_wait(page, lambda: choose(page, ids.BENCH_PER, "Per 1,000 served"))
+    change_and_wait(page, lambda: choose(page, ids.BENCHMARK_SIZE, "Any size"))
+    change_and_wait(page, lambda: choose(page, ids.BENCHMARK_PER, "Per 1,000 served"))
     # Another measure: the second in the list.
-    page.locator(f"#{ids.BENCH_METRIC}").click()
+    page.locator(f"#{ids.BENCHMARK_METRIC}").click()
     option = page.locator(".dash-dropdown-option").nth(1)
     metric_label = option.inner_text().strip()
     change_and_wait(page, option.click)
     state = url_state(page)
     assert state["metric"] != first_metric and state["per"] == "population"
     assert state["service"] == "DEMO004" and "size" not in state["peers"]
-    assert page.locator(f"#{ids.BENCH_METRIC}").inner_text().strip() == metric_label
+    assert page.locator(f"#{ids.BENCHMARK_METRIC}").inner_text().strip() == metric_label
     seen = view_snapshot(page)
     address = page.url
 
@@ -436,7 +437,7 @@ def test_small_group_withholds_peer_figures(watched_page, base_url, demo):
     page = watched_page
     chosen = sorted(c for c in demo["services"] if c != OWN)[:2]
     # A population limit nobody meets, plus two services chosen by hand: a group of two.
-    open_view(page, bench_url(base_url, service=OWN,
+    open_view(page, benchmark_url(base_url, service=OWN,
                               peers=f"sector:=;size:..1;manual:{','.join(chosen)}"))
     assert peer_parts(url_state(page)["peers"]) == {"sector:=", "size:..1",
                                                     f"manual:{','.join(chosen)}"}
@@ -444,7 +445,7 @@ def test_small_group_withholds_peer_figures(watched_page, base_url, demo):
     assert group_size(page) == len(chosen)
     minimum = min_peers(page)
     assert len(chosen) < minimum
-    alert = page.locator("#bench-withheld")
+    alert = page.locator("#benchmark-withheld")
     assert alert.is_visible()
     text = alert.inner_text()
     assert text.startswith("Peer figures withheld: only")
@@ -452,17 +453,17 @@ def test_small_group_withholds_peer_figures(watched_page, base_url, demo):
     assert f"at least {minimum} are needed" in text
     assert f"{demo['own'].name}: " in text  # the own figure is still given
     # No peer statistics, no distribution or ranked chart.
-    assert page.locator("#bench-summary").count() == 0
-    assert page.locator("#bench-distribution").count() == 0
-    assert page.locator("#bench-ranked").count() == 0
+    assert page.locator("#benchmark-summary").count() == 0
+    assert page.locator("#benchmark-distribution").count() == 0
+    assert page.locator("#benchmark-ranked").count() == 0
     # Every league-table row withholds its peer figures: no spine chart, no rank.
-    rows = page.locator(f"#{ids.BENCH_LEAGUE} .ag-center-cols-container .ag-row")
+    rows = page.locator(f"#{ids.BENCHMARK_LEAGUE} .ag-center-cols-container .ag-row")
     assert rows.count() > 0
-    assert page.locator(f"#{ids.BENCH_LEAGUE} svg[role=img]").count() == 0
-    ranks = page.locator(f"#{ids.BENCH_LEAGUE} .ag-center-cols-container [col-id=rank]")
+    assert page.locator(f"#{ids.BENCHMARK_LEAGUE} svg[role=img]").count() == 0
+    ranks = page.locator(f"#{ids.BENCHMARK_LEAGUE} .ag-center-cols-container [col-id=rank]")
     assert set(ranks.all_inner_texts()) == {"withheld"}
     # The hand-picked services show in their control (the user chose them by name).
-    manual = page.locator(f"#{ids.BENCH_MANUAL}").inner_text()
+    manual = page.locator(f"#{ids.BENCHMARK_MANUAL}").inner_text()
     assert all(f"({code})" in manual for code in chosen), manual
     page.screenshot(path=str(SCREENSHOTS / "benchmark-withheld.png"), full_page=True)
     assert_accessible(page, "the Benchmark page withholding peer figures")
@@ -471,8 +472,8 @@ def test_small_group_withholds_peer_figures(watched_page, base_url, demo):
 
 def test_league_table_spines_and_csv_download(watched_page, base_url, demo):
     page = watched_page
-    open_view(page, bench_url(base_url, service=OWN, peers=SIMILAR))
-    grid = f"#{ids.BENCH_LEAGUE}"
+    open_view(page, benchmark_url(base_url, service=OWN, peers=SIMILAR))
+    grid = f"#{ids.BENCHMARK_LEAGUE}"
     measures = page.locator(f"{grid} .ag-pinned-left-cols-container .ag-row").all_inner_texts()
     rows = page.locator(f"{grid} .ag-center-cols-container .ag-row")
     assert len(measures) == rows.count() >= 5
@@ -485,7 +486,7 @@ def test_league_table_spines_and_csv_download(watched_page, base_url, demo):
     for label in spines.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))"):
         assert re.match(r"^Peers from .+ to .+, middle half .+ median .+", label), label
     # The focus measure's row agrees with the summary above it.
-    focus = page.locator("#bench-content h2").first.inner_text().rsplit(",", 1)[0]
+    focus = page.locator("#benchmark-content h2").first.inner_text().rsplit(",", 1)[0]
     row = measures.index(focus)
     assert rows.nth(row).locator("[col-id=rank]").inner_text() == tiles(page)["Rank"]
     assert rows.nth(row).locator("[col-id=own]").inner_text() == tiles(page)["Own value"]

@@ -141,7 +141,8 @@ def test_benchmark_snapshot_never_names_unpublished_peers(demo_ctx):
     snapshot = build_snapshot(demo_ctx, ANONYMOUS, "benchmark",
                               {"service": code, "fy": "2024", "peers": "sector:=;source:="})
     keys = [p.key for p in snapshot.panels]
-    assert keys[:2] == ["bench-distribution", "bench-ranked"] and "bench-league" in keys
+    assert keys[:2] == ["benchmark-distribution", "benchmark-ranked"]
+    assert "benchmark-league" in keys
     names = {s.name for s in list_services(demo_ctx.db, ANONYMOUS)}
     for panel in snapshot.panels:
         text = panel.table.to_csv() + json.dumps(panel.figure) + panel.alt_text + panel.caption
