@@ -229,6 +229,8 @@ def test_data_quality_page_and_undo(watched_page, base_url):
     page.locator("#quality-undo-confirm").click()
     page.wait_for_selector("#quality-undone", timeout=20000)
     assert f"Undid batch {batch}: removed 1 figure," in page.locator("#quality-undone").inner_text()
+    # The same response closes the dialog: check the page once it has faded out, not halfway.
+    page.wait_for_selector("#quality-undo-modal", state="hidden")
     assert_accessible(page, "the Data quality page after an undo")
     page.wait_for_function("!document.querySelector('#quality-content').innerText"
                            ".includes('undo-me.csv')")
