@@ -51,7 +51,7 @@ def confirm_undo(n_clicks, batch_id, service_code):
         result = undo_import(ctx.db, context.current_viewer(), batch_id)
     except ImportFailed as failed:
         return dbc.Alert(f"Nothing was undone: {failed}", color="danger"), no_update, False
-    message = dbc.Alert(result.summary(), color="success", id="quality-undone")
+    message = dbc.Alert(result.summary(), color="success", id=ids.QUALITY_UNDONE)
     return message, quality_body(_code(service_code)), False
 
 

@@ -136,7 +136,7 @@ def summary(c: Comparison, own_name: str) -> html.Div:
         reason = c.withheld_reason.removeprefix("withheld: ")
         return dbc.Alert([html.Strong("Peer figures withheld: "), reason + ".", html.Br(),
                           f"{own_name}: {_value(c.own_value, c)}."],
-                         color="secondary", id="benchmark-withheld")
+                         color="secondary", id=ids.BENCHMARK_WITHHELD)
     band = quartile_band(c.own_value, c.q1, c.q3, c.higher_is_better)
     words = {"best": "in the best quarter of its peers", "worst": "in the bottom quarter of "
              "its peers", "middle": "in the middle half of its peers", "none": ""}[band]
@@ -156,7 +156,7 @@ def summary(c: Comparison, own_name: str) -> html.Div:
                                    html.Div(k, className="count-label")],
                                   className=f"count-tile {'tone-' + band if k == 'Own value' else ''}"),
                          xs=6, md=3, xl="auto", className="mb-2") for k, v in items],
-                className="g-2", id="benchmark-summary"),
+                className="g-2", id=ids.BENCHMARK_SUMMARY),
         html.P([f"{own_name} is {words}" + ("." if words else ""),
                 (" " + "; ".join(extra) + ".") if extra else ""],
                className="small text-secondary") if words or extra else None,
@@ -210,7 +210,7 @@ def members(view: BenchmarkView) -> html.Details | None:
             "figures are not published, so charts letter them afresh for each measure.",
             className="small text-secondary mb-1"))
     return html.Details([html.Summary(f"Who is in this group ({total:,})"), *parts],
-                        className="member-details mb-2", id="benchmark-members")
+                        className="member-details mb-2", id=ids.BENCHMARK_MEMBERS)
 
 
 def body(view: BenchmarkView) -> list:
@@ -223,7 +223,7 @@ def body(view: BenchmarkView) -> list:
         html.H1(f"Benchmark: {view.period_label}", className="page-title"),
         html.P(f"{service.name} compared with {inline(group.description)}.",
                className="page-subtitle",
-               id="benchmark-group"),
+               id=ids.BENCHMARK_GROUP),
         members(view),
     ]))
     if service.synthetic:
@@ -238,9 +238,9 @@ def body(view: BenchmarkView) -> list:
     children.append(summary(c, own_name))
     panels = {p.key: p for p in benchmark_panels(view)}
     charts = []
-    for key, graph_id, width in (("benchmark-distribution", "benchmark-distribution", 6),
-                                 ("benchmark-ranked", "benchmark-ranked", 6),
-                                 ("benchmark-trend", "benchmark-trend", 12)):
+    for key, graph_id, width in (("benchmark-distribution", ids.BENCHMARK_DISTRIBUTION, 6),
+                                 ("benchmark-ranked", ids.BENCHMARK_RANKED, 6),
+                                 ("benchmark-trend", ids.BENCHMARK_TREND, 12)):
         panel = panels.get(key)
         if panel is None or not panel.has_chart:
             continue
@@ -255,7 +255,7 @@ def body(view: BenchmarkView) -> list:
         children.append(html.P(
             f"{service.name} has complete figures for one financial year only, so there is no "
             "trend against the peers yet.", className="small text-secondary",
-            id="benchmark-no-trend"))
+            id=ids.BENCHMARK_NO_TREND))
     children.append(dbc.Card(dbc.CardBody([
         html.H2(f"Every headline measure, {view.period_label}", className="h5"),
         html.P("Each bar runs from the lowest to the highest peer; the darker band is the "

@@ -221,7 +221,7 @@ def kpi_tile(item: KpiView, view: DashboardView) -> dbc.Card:
             config={"displayModeBar": False, "responsive": True},
         ))
     return fast.dbc.Card(fast.dbc.CardBody(children), className="kpi-tile h-100",
-                         id=f"kpi-{kpi.code.replace('_', '-')}")
+                         id=f"{ids.KPI}-{kpi.code.replace('_', '-')}")
 
 
 def accessible_graph(figure: dict, graph_id: str, alt_text: str, table_markdown: str,

@@ -78,7 +78,7 @@ def item_card(item: ExecutiveItem, view: ExecutiveView) -> dbc.Card:
         html.Div(item.value_text, className="exec-value"),
         html.P(item.caption, className="exec-caption"),
         html.Ul(facts, className="exec-facts"),
-    ]), className="exec-card h-100", id=f"exec-{item.code.replace('_', '-')}")
+    ]), className="exec-card h-100", id=f"{ids.EXEC_ITEM}-{item.code.replace('_', '-')}")
 
 
 def body(view: ExecutiveView, organisation: str, logo: bool) -> list:
@@ -106,7 +106,7 @@ def body(view: ExecutiveView, organisation: str, logo: bool) -> list:
         html.P([f"Data as of {as_of} · Source: {service.source_name} · Compared with "
                 f"{view.comparison_label}" + (f" and {plural(view.group_size, 'similar service')}"
                                               if view.group_size else "")],
-               className="exec-meta", id="exec-meta"),
+               className="exec-meta", id=ids.EXEC_META),
     ], className="exec-header"))
     if view.empty_message:
         return children + [empty_state(view.empty_message)]

@@ -46,7 +46,7 @@ def template_links() -> html.Div:
         return html.A([html.I(className="bi bi-download me-1"), label],
                       href=f"/download/template?layout={layout}&format={fmt}",
                       className="btn btn-outline-primary btn-sm me-2 mb-2",
-                      id=f"template-{layout}-{fmt}", download="")
+                      id=f"{ids.TEMPLATE_LINK}-{layout}-{fmt}", download="")
 
     return html.Div([
         html.P([
@@ -172,7 +172,7 @@ def progress_view(job: dict[str, Any]) -> html.Div:
         html.P(f"{verb}: {stage}…", className="mb-1"),
         dbc.Progress(value=max(3, round(fraction * 100)), striped=True, animated=True,
                      label=f"{fraction:.0%}", className="import-progress"),
-    ], id="import-progress")
+    ], id=ids.IMPORT_PROGRESS)
 
 
 def _problem_rows(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -233,7 +233,7 @@ def preview_view(result: dict[str, Any], committed: bool = False) -> html.Div:
             "Nothing changed: every figure was already stored. ",
             "See it on the ", dcc.Link("dashboard", href="/"), " or the ",
             dcc.Link("Data quality", href="/data-quality"), " page, where it can be undone.",
-        ], color="success", className="mb-2", id="import-done"))
+        ], color="success", className="mb-2", id=ids.IMPORT_DONE))
     else:
         changed = result["added"] or result["replaced"] or result["services_created"] or \
             result.get("neighbours")
@@ -244,7 +244,7 @@ def preview_view(result: dict[str, Any], committed: bool = False) -> html.Div:
             [html.I(className="bi bi-info-circle me-2"),
              f"{fmt}: no problems found, but every figure is already stored: importing it "
              "would change nothing."],
-            color="success" if changed else "info", className="mb-2", id="import-ready"))
+            color="success" if changed else "info", className="mb-2", id=ids.IMPORT_READY))
     children.append(tiles)
     created = result.get("services_created") or []
     if created:

@@ -86,7 +86,7 @@ def report_body(report: QualityReport, service_name: str) -> list:
         "figure covers its months.",
         dcc.Graph(figure=make_coverage_figure(report.months, report.status,
                                               f"Months with figures, by measure: {span}"),
-                  config=CONFIG, id="quality-coverage")))
+                  config=CONFIG, id=ids.QUALITY_COVERAGE)))
     children.append(_section(
         "Months with no data", "Months between the first and last figure with nothing stored "
         "for a measure the service reports. Blank is missing, never zero.",

@@ -81,7 +81,7 @@ def ready_view(label: str, href: str, filename: str, size: int) -> dbc.Alert:
         html.I(className="bi bi-check-circle-fill me-2"),
         f"Your {label} is ready ({_size(size)}). ",
         html.A(f"Download {filename} again", href=href, className="alert-link",
-               id="snapshot-again"),
+               id=ids.SNAP_AGAIN),
     ], color="success", className="py-2 mb-0", dismissable=True)
 
 
